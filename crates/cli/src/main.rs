@@ -1,0 +1,96 @@
+//! `eastwest`: finds and stops lateral movement inside AWS VPCs.
+//!
+//! This binary turns the command line into a pipeline: configuration, inputs, the engine, and
+//! output. Errors carry context for the user (`anyhow`); exit codes follow the contract in the
+//! README: 0 success, 2 bad usage or unreadable input.
+
+mod demo;
+mod output;
+mod query;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Finds and stops lateral movement inside AWS VPCs.
+#[derive(Debug, Parser)]
+#[command(name = "eastwest", version, about, long_about = None)]
+struct Cli {
+    /// Worker threads for reading and queries (0: one per core).
+    #[arg(long, global = true, default_value_t = 0, env = "EASTWEST_THREADS")]
+    threads: usize,
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// No progress bars.
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs eastwest on the bundled sample logs: what it reads and what SQL over them answers.
+    Demo(demo::DemoArgs),
+    /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
+    Query(query::QueryArgs),
+}
+
+/// Exit code for bad usage or unreadable input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let global = Global {
+        threads: cli.threads,
+        quiet: cli.quiet,
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(args) => demo::run(args, &global).await,
+            Command::Query(args) => query::run(args, &global).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Options every command shares.
+#[derive(Debug, Clone)]
+pub struct Global {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// No progress bars.
+    pub quiet: bool,
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,eastwest=debug",
+        _ => "debug,eastwest=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,79 @@
+//! Printing query results: a table for people, JSON lines or CSV for programs. Binary address
+//! columns are printed as text addresses, whatever the format.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use datafusion::arrow::array::{Array, ArrayRef, FixedSizeBinaryArray, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use eastwest_engine::udf::address_text;
+
+/// Output formats of `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table (the default on a terminal).
+    Table,
+    /// One JSON object per row.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Binary 16-byte columns (addresses) → text columns.
+fn readable(batch: &RecordBatch) -> Result<RecordBatch> {
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if let (DataType::FixedSizeBinary(16), Some(binary)) = (
+            field.data_type(),
+            column.as_any().downcast_ref::<FixedSizeBinaryArray>(),
+        ) {
+            let text: StringArray = (0..binary.len())
+                .map(|i| {
+                    binary
+                        .is_valid(i)
+                        .then(|| address_text(binary.value(i)))
+                        .flatten()
+                })
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(column));
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// Writes batches in `format`.
+pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Result<()> {
+    let batches: Vec<RecordBatch> = batches.iter().map(readable).collect::<Result<_>>()?;
+    match format {
+        Format::Table => {
+            let table = datafusion::arrow::util::pretty::pretty_format_batches(&batches)?;
+            writeln!(out, "{table}")?;
+        }
+        Format::Json => {
+            let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(out);
+            for batch in &batches {
+                writer.write(batch).context("writing JSON")?;
+            }
+            writer.finish()?;
+        }
+        Format::Csv => {
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
+            for batch in &batches {
+                writer.write(batch).context("writing CSV")?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! `eastwest query SQL INPUT...`: SQL over logs. The `flows` table holds every flow record of
+//! the inputs; see the README for its columns and the address functions.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use eastwest_engine::{Engine, FlowOptions};
+use eastwest_ingest::time::parse_time;
+use eastwest_ingest::{FlowContext, FlowFormat, Report, TimeWindow};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::output::{Format, write};
+use crate::{EXIT_BAD_INPUT, Global};
+
+/// Arguments of `query`.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The SQL to run, over the table `flows`.
+    pub sql: String,
+    /// Files, directories (walked recursively) or s3://bucket/prefix URLs.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write results here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// The flow log's format, as given to AWS (`${version} ${vpc-id} ...`), for inputs without
+    /// a header line (CloudWatch Logs exports, custom formats).
+    #[arg(long)]
+    pub flow_format: Option<String>,
+    /// A directory of AWS CLI JSON: the `LogFormat` of each flow log in describe-flow-logs
+    /// output is used for its files.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// Only records that end at or after this time (epoch seconds, 2024-05-01, or
+    /// 2024-05-01T10:00Z); dated paths before it are not opened.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records that start before this time; dated paths after it are not opened.
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+/// Builds the flow options from the arguments.
+pub fn flow_options(
+    flow_format: Option<&str>,
+    inventory: Option<&std::path::Path>,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<FlowOptions> {
+    let mut flow = FlowContext::default();
+    if let Some(text) = flow_format {
+        flow.format =
+            Some(FlowFormat::parse(text).with_context(|| format!("--flow-format '{text}'"))?);
+    }
+    if let Some(dir) = inventory {
+        load_flow_log_formats(dir, &mut flow)?;
+    }
+    let time = |flag: &str, value: Option<&str>| -> Result<Option<i64>> {
+        value
+            .map(|v| {
+                parse_time(v).with_context(|| {
+                    format!(
+                        "{flag} '{v}': expected epoch seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z"
+                    )
+                })
+            })
+            .transpose()
+    };
+    let window = TimeWindow {
+        since_ms: time("--since", since)?,
+        until_ms: time("--until", until)?,
+    };
+    if let (Some(since), Some(until)) = (window.since_ms, window.until_ms)
+        && since >= until
+    {
+        bail!("--since must be before --until");
+    }
+    Ok(FlowOptions { flow, window })
+}
+
+/// Reads describe-flow-logs outputs (recognised by their `FlowLogs` key) from an inventory
+/// directory. Other files are left for the inventory loader.
+fn load_flow_log_formats(dir: &std::path::Path, flow: &mut FlowContext) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("--inventory {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            tracing::warn!(file = %path.display(), "Inventory file is not JSON; skipped.");
+            continue;
+        };
+        if let Some(n) = flow.add_describe_flow_logs(&json) {
+            tracing::info!(file = %path.display(), flow_logs = n, "Flow-log formats loaded.");
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar over bytes read, on a terminal only.
+pub fn progress(
+    report: &Arc<Report>,
+    quiet: bool,
+) -> Option<(ProgressBar, tokio::task::JoinHandle<()>)> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} read {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let (tick, report) = (bar.clone(), Arc::clone(report));
+    let task = tokio::spawn(async move {
+        loop {
+            tick.set_message(format!(
+                "{} in {} records",
+                indicatif::HumanBytes(report.bytes_read()),
+                indicatif::HumanCount(report.records())
+            ));
+            tick.tick();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    Some((bar, task))
+}
+
+/// Prints what the read skipped or could not read, on standard error. Returns true when an input
+/// was unreadable.
+pub fn print_problems(report: &Report) -> bool {
+    let summary = report.summary();
+    let per_file = report.problems_per_file();
+    let problems = report.problems();
+    for problem in &problems {
+        eprintln!("{}: {problem}", level_word(problem.level));
+    }
+    for (file, count) in &per_file {
+        let shown = problems.iter().filter(|p| &p.file == file).count() as u64;
+        if *count > shown {
+            eprintln!("note: {file}: {} more problems not shown", count - shown);
+        }
+    }
+    if summary.malformed > 0 || summary.files_skipped > 0 || summary.skipdata > 0 {
+        eprintln!(
+            "note: read {} records from {} files; skipped {} malformed records, {} files of other kinds; {} NODATA and {} SKIPDATA intervals (coverage gaps, not traffic)",
+            summary.records,
+            summary.files_read,
+            summary.malformed,
+            summary.files_skipped,
+            summary.nodata,
+            summary.skipdata
+        );
+    }
+    summary.files_unreadable > 0
+}
+
+fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
+    match level {
+        eastwest_model::ProblemLevel::Record => "warning",
+        eastwest_model::ProblemLevel::Skipped => "note",
+        eastwest_model::ProblemLevel::Unreadable => "error",
+    }
+}
+
+/// Runs `query`.
+pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
+    let options = flow_options(
+        args.flow_format.as_deref(),
+        args.inventory.as_deref(),
+        args.since.as_deref(),
+        args.until.as_deref(),
+    )?;
+    let engine = Engine::new(global.threads);
+    let report = engine.register_flows(&args.inputs, options).await?;
+    let bar = progress(&report, global.quiet);
+    let result = async {
+        engine
+            .sql(&args.sql)
+            .await?
+            .collect()
+            .await
+            .map_err(anyhow::Error::from)
+    }
+    .await;
+    if let Some((bar, task)) = bar {
+        task.abort();
+        bar.finish_and_clear();
+    }
+    let batches = result.context("query failed")?;
+    match &args.output {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("--output {}", path.display()))?,
+            );
+            write(&batches, args.format, &mut file)?;
+        }
+        None => write(&batches, args.format, &mut std::io::stdout().lock())?,
+    }
+    let unreadable = print_problems(&report);
+    Ok(if unreadable {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

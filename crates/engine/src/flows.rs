@@ -1,0 +1,257 @@
+//! The `flows` table: a DataFusion table over flow-log inputs, read by the ingest crate.
+//!
+//! Scans push the projection down (only the asked-for columns are built) and spread the inputs
+//! over the session's partitions, largest first, so both cores parse. Each partition reads on a
+//! blocking thread and hands batches to DataFusion through a small channel, so memory stays
+//! bounded by a few batches per partition whatever the input size.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::Result;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
+use eastwest_ingest::sources::flow::RowSelection;
+use eastwest_ingest::{
+    FLOWS_SCHEMA, FlowContext, Input, Opener, ReadOptions, Report, TimeWindow, read_input,
+};
+
+/// Batches buffered per partition between the reader thread and DataFusion.
+const CHANNEL_BATCHES: usize = 4;
+
+/// The `flows` table over a fixed list of inputs.
+pub struct FlowTable {
+    inputs: Arc<Vec<Input>>,
+    opener: Opener,
+    flow: FlowContext,
+    window: TimeWindow,
+    report: Arc<Report>,
+}
+
+impl fmt::Debug for FlowTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowTable")
+            .field("inputs", &self.inputs.len())
+            .finish()
+    }
+}
+
+impl FlowTable {
+    /// A table over `inputs`; reads are accounted in `report`.
+    pub fn new(
+        inputs: Vec<Input>,
+        opener: Opener,
+        flow: FlowContext,
+        window: TimeWindow,
+        report: Arc<Report>,
+    ) -> Self {
+        Self {
+            inputs: Arc::new(inputs),
+            opener,
+            flow,
+            window,
+            report,
+        }
+    }
+}
+
+#[async_trait]
+impl TableProvider for FlowTable {
+    fn schema(&self) -> SchemaRef {
+        FLOWS_SCHEMA.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let projection: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..FLOWS_SCHEMA.fields().len()).collect(),
+        };
+        let schema = Arc::new(FLOWS_SCHEMA.project(&projection)?);
+        let partitions = state
+            .config()
+            .target_partitions()
+            .min(self.inputs.len())
+            .max(1);
+        let options = ReadOptions {
+            selection: RowSelection {
+                projection,
+                since_ms: self.window.since_ms,
+                until_ms: self.window.until_ms,
+            },
+            schema: Arc::clone(&schema),
+            flow: self.flow.clone(),
+        };
+        Ok(Arc::new(FlowExec::new(
+            schema,
+            assign(&self.inputs, partitions),
+            self.opener.clone(),
+            options,
+            Arc::clone(&self.report),
+        )))
+    }
+}
+
+/// Spreads inputs over partitions, largest first onto the least loaded (LPT scheduling).
+fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
+    let mut order: Vec<&Input> = inputs.iter().collect();
+    order.sort_by_key(|input| {
+        let size = input.chunk.as_ref().map_or(input.size, |c| c.end - c.start);
+        std::cmp::Reverse(size)
+    });
+    let mut assigned: Vec<(u64, Vec<Input>)> = (0..partitions).map(|_| (0, Vec::new())).collect();
+    for input in order {
+        let size = input.chunk.as_ref().map_or(input.size, |c| c.end - c.start);
+        if let Some(lightest) = assigned.iter_mut().min_by_key(|(load, _)| *load) {
+            lightest.0 += size.max(1);
+            lightest.1.push(input.clone());
+        }
+    }
+    // Keep each partition in input order so rows come out in a stable order.
+    assigned
+        .into_iter()
+        .map(|(_, mut inputs)| {
+            inputs.sort_by(|a, b| {
+                (&a.name, a.chunk.as_ref().map(|c| c.start))
+                    .cmp(&(&b.name, b.chunk.as_ref().map(|c| c.start)))
+            });
+            inputs
+        })
+        .collect()
+}
+
+/// The physical scan of the `flows` table.
+#[derive(Debug)]
+pub struct FlowExec {
+    schema: SchemaRef,
+    partitions: Vec<Vec<Input>>,
+    opener: OpenerDebug,
+    options: ReadOptions,
+    report: Arc<Report>,
+    properties: Arc<PlanProperties>,
+}
+
+/// `Opener` holds an SDK client; this wrapper keeps it out of plan printouts.
+#[derive(Clone)]
+struct OpenerDebug(Opener);
+
+impl fmt::Debug for OpenerDebug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Opener")
+    }
+}
+
+impl FlowExec {
+    fn new(
+        schema: SchemaRef,
+        partitions: Vec<Vec<Input>>,
+        opener: Opener,
+        options: ReadOptions,
+        report: Arc<Report>,
+    ) -> Self {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            Partitioning::UnknownPartitioning(partitions.len()),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        Self {
+            schema,
+            partitions,
+            opener: OpenerDebug(opener),
+            options,
+            report,
+            properties: Arc::new(properties),
+        }
+    }
+}
+
+impl DisplayAs for FlowExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let inputs: usize = self.partitions.iter().map(Vec::len).sum();
+        write!(
+            f,
+            "FlowExec: inputs={inputs}, partitions={}",
+            self.partitions.len()
+        )
+    }
+}
+
+impl ExecutionPlan for FlowExec {
+    fn name(&self) -> &str {
+        "FlowExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let inputs = self.partitions.get(partition).cloned().unwrap_or_default();
+        let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_BATCHES);
+        let opener = self.opener.0.clone();
+        let options = self.options.clone();
+        let report = Arc::clone(&self.report);
+        tokio::task::spawn_blocking(move || {
+            for input in &inputs {
+                let mut wanted = true;
+                let mut emit = |batch| {
+                    wanted = sender.blocking_send(Ok(batch)).is_ok();
+                    wanted
+                };
+                read_input(input, &opener, &options, &report, &mut emit);
+                if !wanted {
+                    break;
+                }
+            }
+        });
+        let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|batch| (batch, receiver))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            stream,
+        )))
+    }
+}

@@ -1,0 +1,134 @@
+//! The analytics engine of eastwest: a DataFusion session with the log tables registered.
+//!
+//! Today it holds the `flows` table ([`flows::FlowTable`]) over any mix of inputs (files,
+//! directories, `s3://` prefixes) and the address functions of [`udf`]. Detectors will run their
+//! plans on the same session; the distributed engine will register the same tables.
+#![deny(missing_docs)]
+
+pub mod flows;
+pub mod udf;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::config::SessionConfig;
+use datafusion::prelude::SessionContext;
+use eastwest_ingest::input::list_local;
+use eastwest_ingest::plan::{CHUNK_BYTES, plan_chunks};
+use eastwest_ingest::{FlowContext, Input, Opener, Report, TimeWindow};
+use eastwest_model::{Position, ProblemLevel};
+
+/// What went wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A query failed to plan or run.
+    #[error(transparent)]
+    Query(#[from] datafusion::error::DataFusionError),
+}
+
+/// How to read flow logs.
+#[derive(Debug, Clone, Default)]
+pub struct FlowOptions {
+    /// Formats for inputs without header lines.
+    pub flow: FlowContext,
+    /// Records (and dated paths) to keep.
+    pub window: TimeWindow,
+}
+
+/// A DataFusion session with eastwest's tables and functions.
+pub struct Engine {
+    context: SessionContext,
+}
+
+impl Engine {
+    /// A session that runs on `threads` partitions (0: one per core).
+    pub fn new(threads: usize) -> Self {
+        let mut config = SessionConfig::new().with_information_schema(true);
+        if threads > 0 {
+            config = config.with_target_partitions(threads);
+        }
+        let context = SessionContext::new_with_config(config);
+        for function in udf::address_functions() {
+            context.register_udf(function);
+        }
+        Self { context }
+    }
+
+    /// The DataFusion session, for DataFrame plans.
+    pub fn context(&self) -> &SessionContext {
+        &self.context
+    }
+
+    /// Registers the `flows` table over `inputs` (paths or `s3://` URLs). Inputs that cannot be
+    /// listed are reported in the returned report, which also accounts for every read the
+    /// table's scans make.
+    pub async fn register_flows(
+        &self,
+        inputs: &[String],
+        options: FlowOptions,
+    ) -> Result<Arc<Report>, EngineError> {
+        let report = Arc::new(Report::new());
+        let (files, opener) = resolve(inputs, &options, &report).await;
+        let files: Vec<Input> = files
+            .into_iter()
+            .flat_map(|input| plan_chunks(input, &options.flow, CHUNK_BYTES))
+            .collect();
+        tracing::debug!(files = files.len(), "Flow inputs resolved.");
+        let table = flows::FlowTable::new(
+            files,
+            opener,
+            options.flow,
+            options.window,
+            Arc::clone(&report),
+        );
+        self.context.register_table("flows", Arc::new(table))?;
+        Ok(report)
+    }
+
+    /// Plans a SQL query.
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame, EngineError> {
+        Ok(self.context.sql(sql).await?)
+    }
+}
+
+/// Expands inputs into files; one that cannot be listed is reported and the others go on.
+async fn resolve(
+    inputs: &[String],
+    options: &FlowOptions,
+    report: &Report,
+) -> (Vec<Input>, Opener) {
+    let mut files = Vec::new();
+    let mut opener = Opener::local();
+    let mut s3 = None;
+    for input in inputs {
+        let listed = if input.starts_with("s3://") {
+            let store = match &s3 {
+                Some(store) => store,
+                None => s3.insert(eastwest_ingest::s3::S3Store::from_env().await),
+            };
+            opener = Opener::with_s3(store.clone());
+            store.list(input, &options.window).await
+        } else {
+            list_local(Path::new(input), &options.window)
+        };
+        match listed {
+            Ok((found, pruned)) => {
+                report.add_pruned(pruned);
+                files.extend(found);
+            }
+            Err(e) => {
+                let mut tally = eastwest_ingest::report::InputTally::default();
+                tally.problem(
+                    input,
+                    Position::File,
+                    ProblemLevel::Unreadable,
+                    format!("cannot list: {e}"),
+                );
+                report.add(input, tally);
+            }
+        }
+    }
+    (files, opener)
+}

@@ -1,0 +1,275 @@
+//! Reading one input end to end: open, decompress, recognise, dispatch to its source's reader.
+//! Nothing here fails the run: every failure becomes a [`Problem`](eastwest_model::Problem) in
+//! the input's tally and the other inputs go on.
+
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use bytes::Bytes;
+use eastwest_model::{LogKind, Position, ProblemLevel};
+use flate2::read::MultiGzDecoder;
+
+use crate::input::{Input, Location};
+use crate::report::{InputTally, Report};
+use crate::sources::flow::text::{Emit, TextRead, read_json, read_lines};
+use crate::sources::flow::{FlowContext, LineParser, RowSelection, parquet::read_parquet};
+use crate::sources::{Container, SNIFF_BYTES, container_of, recognise};
+
+/// What to read and how.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Columns to build and rows to keep.
+    pub selection: RowSelection,
+    /// The projected `flows` schema (the columns of `selection`, in order).
+    pub schema: SchemaRef,
+    /// Formats for flow logs without header lines.
+    pub flow: FlowContext,
+}
+
+/// An input's bytes, opened.
+pub enum Opened {
+    /// A local file.
+    File(File),
+    /// An object fetched whole (S3).
+    Bytes(Bytes),
+}
+
+/// Opens inputs wherever they are.
+#[derive(Clone, Default)]
+pub struct Opener {
+    #[cfg(feature = "s3")]
+    s3: Option<crate::s3::S3Store>,
+}
+
+impl Opener {
+    /// An opener for local files only.
+    pub fn local() -> Self {
+        Self::default()
+    }
+
+    /// An opener that also reads S3 objects through `store`.
+    #[cfg(feature = "s3")]
+    pub fn with_s3(store: crate::s3::S3Store) -> Self {
+        Self { s3: Some(store) }
+    }
+
+    /// Opens an input.
+    pub fn open(&self, input: &Input) -> Result<Opened, String> {
+        match &input.location {
+            Location::Local(path) => File::open(path)
+                .map(Opened::File)
+                .map_err(|e| e.to_string()),
+            #[cfg(feature = "s3")]
+            Location::S3 { bucket, key } => match &self.s3 {
+                Some(store) => store.get(bucket, key).map(Opened::Bytes),
+                None => Err("no S3 client configured".into()),
+            },
+            #[cfg(not(feature = "s3"))]
+            Location::S3 { .. } => Err("this build of eastwest cannot read S3".into()),
+        }
+    }
+}
+
+/// Counts bytes as they are read from storage, for the progress bar.
+struct Counting<'a, R> {
+    inner: R,
+    report: &'a Report,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.report.add_bytes(n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads one input, sending batches to `emit` until it returns false. Its counts and problems
+/// are added to `report` when it is done.
+pub fn read_input(
+    input: &Input,
+    opener: &Opener,
+    options: &ReadOptions,
+    report: &Report,
+    emit: &mut Emit<'_>,
+) {
+    let mut tally = InputTally::default();
+    read_into(input, opener, options, report, &mut tally, emit);
+    report.add(&input.name, tally);
+}
+
+fn read_into(
+    input: &Input,
+    opener: &Opener,
+    options: &ReadOptions,
+    report: &Report,
+    tally: &mut InputTally,
+    emit: &mut Emit<'_>,
+) {
+    let file = &*input.name;
+    let unreadable = |tally: &mut InputTally, reason: String| {
+        tally.problem(file, Position::File, ProblemLevel::Unreadable, reason);
+    };
+    let opened = match opener.open(input) {
+        Ok(opened) => opened,
+        Err(e) => return unreadable(tally, format!("cannot open: {e}")),
+    };
+    let parser_for = |format| {
+        LineParser::new(
+            format,
+            options.selection.clone(),
+            Arc::clone(&options.schema),
+            Arc::clone(&input.name),
+        )
+    };
+    // A chunk of a large plain file: its format and first line were found when it was planned.
+    if let Some(chunk) = &input.chunk {
+        let Opened::File(mut handle) = opened else {
+            return unreadable(tally, "chunks are planned for local files only".into());
+        };
+        if let Err(e) = handle.seek(SeekFrom::Start(chunk.start)) {
+            return unreadable(tally, format!("cannot seek: {e}"));
+        }
+        if chunk.start == 0 {
+            tally.summary.files_read += 1;
+        }
+        let format = chunk
+            .format
+            .clone()
+            .unwrap_or_else(|| options.flow.format_for(file, None));
+        let mut source = Counting {
+            inner: handle.take(chunk.end - chunk.start),
+            report,
+        };
+        let mut read = TextRead {
+            parser: parser_for(format),
+            file,
+            tally,
+            report,
+            emit,
+            wanted: true,
+        };
+        read_lines(&mut source, chunk.first_line, &mut read);
+        return;
+    }
+    let raw: Box<dyn Read + '_> = match &opened {
+        Opened::File(handle) => Box::new(Counting {
+            inner: handle,
+            report,
+        }),
+        Opened::Bytes(bytes) => {
+            report.add_bytes(bytes.len() as u64);
+            Box::new(Cursor::new(bytes.clone()))
+        }
+    };
+    let mut raw = std::io::BufReader::with_capacity(1 << 20, raw);
+    let mut magic = [0u8; 4];
+    let magic_len = match fill(&mut raw, &mut magic) {
+        Ok(n) => n,
+        Err(e) => return unreadable(tally, format!("read failed: {e}")),
+    };
+    let magic = &magic[..magic_len];
+    let rest = Cursor::new(magic.to_vec()).chain(raw);
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let mut stream: Box<dyn Read + '_> = if gzip {
+        Box::new(MultiGzDecoder::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            rest,
+        )))
+    } else {
+        Box::new(rest)
+    };
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let head_len = match fill(&mut stream, &mut head) {
+        Ok(n) => n,
+        Err(e) => {
+            let what = if gzip {
+                "gzip stream is corrupt"
+            } else {
+                "read failed"
+            };
+            return unreadable(tally, format!("{what}: {e}"));
+        }
+    };
+    head.truncate(head_len);
+    if head.iter().all(u8::is_ascii_whitespace) {
+        tally.summary.files_read += 1;
+        return;
+    }
+    let Some(kind) = recognise(&head, &options.flow) else {
+        let what = match container_of(&head) {
+            Container::Json => "JSON that is not a flow-log container",
+            Container::Parquet => "Parquet that is not a flow log",
+            Container::Text => {
+                "text whose first lines are neither a flow-log header nor records of the expected format"
+            }
+        };
+        tally.problem(
+            file,
+            Position::File,
+            ProblemLevel::Skipped,
+            format!("not a kind eastwest reads ({what}); skipped"),
+        );
+        return;
+    };
+    match kind {
+        LogKind::FlowParquet => {
+            drop(stream);
+            match opened {
+                Opened::File(handle) => read_parquet(
+                    handle,
+                    file,
+                    &options.selection,
+                    &options.schema,
+                    tally,
+                    report,
+                    emit,
+                ),
+                Opened::Bytes(bytes) => read_parquet(
+                    bytes,
+                    file,
+                    &options.selection,
+                    &options.schema,
+                    tally,
+                    report,
+                    emit,
+                ),
+            }
+        }
+        LogKind::FlowText => {
+            tally.summary.files_read += 1;
+            let container = container_of(&head);
+            let format = options.flow.format_for(file, None);
+            let mut source = Cursor::new(head).chain(stream);
+            let mut read = TextRead {
+                parser: parser_for(format),
+                file,
+                tally,
+                report,
+                emit,
+                wanted: true,
+            };
+            if container == Container::Json {
+                read_json(&mut source, file, &options.flow, &mut read);
+            } else {
+                read_lines(&mut source, 1, &mut read);
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}

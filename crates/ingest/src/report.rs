@@ -1,0 +1,183 @@
+//! What a read amounted to: counts, problems with file and position, coverage gaps per ENI.
+//!
+//! One [`Report`] is shared by every thread reading inputs of a run. Readers keep their own
+//! counts while they work and add them when an input is done, so the lock is taken once per
+//! input, not per line; the byte and record counters are atomics so a progress bar can poll them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use eastwest_model::{Position, Problem, ProblemLevel, ReadSummary};
+use serde::Serialize;
+
+/// Problems kept in detail per input; past this they are only counted, so a file of garbage
+/// cannot fill memory with messages.
+pub const MAX_PROBLEMS_PER_FILE: usize = 20;
+
+/// Coverage gaps of one ENI: intervals with nothing logged (NODATA) or with records dropped
+/// (SKIPDATA).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GapCounts {
+    /// NODATA records.
+    pub nodata: u64,
+    /// SKIPDATA records.
+    pub skipdata: u64,
+    /// Milliseconds covered by SKIPDATA records: traffic that happened but was not logged.
+    pub skipped_ms: i64,
+}
+
+/// Counts and problems of one input, kept by its reader and added to the [`Report`] when done.
+#[derive(Debug, Default)]
+pub struct InputTally {
+    /// Counts of this input.
+    pub summary: ReadSummary,
+    /// Problems of this input, at most [`MAX_PROBLEMS_PER_FILE`].
+    pub problems: Vec<Problem>,
+    /// Problems of this input, all of them.
+    pub problem_count: u64,
+    /// Gaps of this input per ENI.
+    pub gaps: HashMap<String, GapCounts>,
+}
+
+impl InputTally {
+    /// Notes a problem (kept in detail while under the bound).
+    pub fn problem(&mut self, file: &str, position: Position, level: ProblemLevel, reason: String) {
+        self.problem_count += 1;
+        match level {
+            ProblemLevel::Record => self.summary.malformed += 1,
+            ProblemLevel::Skipped => self.summary.files_skipped += 1,
+            ProblemLevel::Unreadable => self.summary.files_unreadable += 1,
+        }
+        if self.problems.len() < MAX_PROBLEMS_PER_FILE || level != ProblemLevel::Record {
+            self.problems.push(Problem {
+                file: file.to_string(),
+                position,
+                level,
+                reason,
+            });
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    summary: ReadSummary,
+    problems: Vec<Problem>,
+    problems_per_file: BTreeMap<String, u64>,
+    gaps: BTreeMap<String, GapCounts>,
+}
+
+/// The shared account of a run's reads.
+#[derive(Debug, Default)]
+pub struct Report {
+    inner: Mutex<Inner>,
+    bytes_read: AtomicU64,
+    records: AtomicU64,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds bytes read (for progress; also summed into the summary).
+    pub fn add_bytes(&self, bytes: u64) {
+        self.bytes_read.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Adds records produced (for progress).
+    pub fn add_records(&self, records: u64) {
+        self.records.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+
+    /// Records produced so far.
+    pub fn records(&self) -> u64 {
+        self.records.load(Ordering::Relaxed)
+    }
+
+    /// Adds an input's tally (records and bytes are already counted through the atomics).
+    pub fn add(&self, file: &str, tally: InputTally) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let s = &tally.summary;
+        let total = &mut inner.summary;
+        total.files_read += s.files_read;
+        total.files_skipped += s.files_skipped;
+        total.files_unreadable += s.files_unreadable;
+        total.files_pruned += s.files_pruned;
+        total.malformed += s.malformed;
+        total.headers += s.headers;
+        total.nodata += s.nodata;
+        total.skipdata += s.skipdata;
+        total.out_of_window += s.out_of_window;
+        if tally.problem_count > 0 {
+            *inner.problems_per_file.entry(file.to_string()).or_default() += tally.problem_count;
+        }
+        inner.problems.extend(tally.problems);
+        for (interface, gap) in tally.gaps {
+            let entry = inner.gaps.entry(interface).or_default();
+            entry.nodata += gap.nodata;
+            entry.skipdata += gap.skipdata;
+            entry.skipped_ms += gap.skipped_ms;
+        }
+    }
+
+    /// Counts inputs left unopened because their path is outside the time window.
+    pub fn add_pruned(&self, files: u64) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.summary.files_pruned += files;
+    }
+
+    /// The totals so far.
+    pub fn summary(&self) -> ReadSummary {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut summary = inner.summary.clone();
+        summary.bytes_read = self.bytes_read();
+        summary.records = self.records();
+        summary
+    }
+
+    /// Problems kept in detail, ordered by file and position.
+    pub fn problems(&self) -> Vec<Problem> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut problems = inner.problems.clone();
+        problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+        problems
+    }
+
+    /// Number of problems per file, including those not kept in detail.
+    pub fn problems_per_file(&self) -> BTreeMap<String, u64> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.problems_per_file.clone()
+    }
+
+    /// Coverage gaps per ENI.
+    pub fn gaps(&self) -> BTreeMap<String, GapCounts> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.gaps.clone()
+    }
+}

@@ -1,0 +1,101 @@
+//! `s3://bucket/prefix` inputs through the AWS SDK. Honours `AWS_ENDPOINT_URL` (and the rest of
+//! the default configuration chain), so a local emulator stands in for S3 in tests.
+//!
+//! Listing is async; reading happens on the reader threads, which block on the runtime for the
+//! duration of one GetObject. Objects are fetched whole: flow-log objects are at most tens of
+//! megabytes, and Parquet needs random access anyway.
+
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+use tokio::runtime::Handle;
+
+use crate::input::{Input, InputError, Location, TimeWindow, parse_s3_url, path_time_span};
+
+/// An S3 client and the runtime it runs on.
+#[derive(Clone, Debug)]
+pub struct S3Store {
+    client: Client,
+    runtime: Handle,
+}
+
+impl S3Store {
+    /// A store with the default AWS configuration (environment, profile, `AWS_ENDPOINT_URL`).
+    /// Path-style addressing is used when an endpoint is set, as emulators need.
+    pub async fn from_env() -> Self {
+        let config = aws_config::load_from_env().await;
+        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(path_style)
+            .build();
+        Self {
+            client: Client::from_conf(s3_config),
+            runtime: Handle::current(),
+        }
+    }
+
+    /// The objects under an `s3://bucket/prefix` URL, in key order, with those whose key dates
+    /// fall outside `window` pruned. Returns the inputs and how many were pruned.
+    pub async fn list(
+        &self,
+        url: &str,
+        window: &TimeWindow,
+    ) -> Result<(Vec<Input>, u64), InputError> {
+        let (bucket, prefix) = parse_s3_url(url)?;
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&bucket)
+            .prefix(&prefix)
+            .into_paginator()
+            .send();
+        let mut inputs = Vec::new();
+        let mut pruned = 0;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| InputError::S3 {
+                url: url.to_string(),
+                message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+            })?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                if key.ends_with('/') {
+                    continue;
+                }
+                if !window.is_unbounded()
+                    && let Some((from, to)) = path_time_span(key)
+                    && !window.overlaps(from, to)
+                {
+                    pruned += 1;
+                    continue;
+                }
+                inputs.push(Input {
+                    name: format!("s3://{bucket}/{key}").into(),
+                    location: Location::S3 {
+                        bucket: bucket.clone(),
+                        key: key.to_string(),
+                    },
+                    size: object.size().unwrap_or(0).max(0) as u64,
+                    chunk: None,
+                });
+            }
+        }
+        Ok((inputs, pruned))
+    }
+
+    /// Fetches an object whole. Called from reader threads (outside the runtime).
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Bytes, String> {
+        let client = self.client.clone();
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        self.runtime.block_on(async move {
+            let object = client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())?;
+            let body = object.body.collect().await.map_err(|e| e.to_string())?;
+            Ok(body.into_bytes())
+        })
+    }
+}

@@ -1,0 +1,585 @@
+//! The text line parser: tokens of one flow-log line → typed values → Arrow column builders.
+//!
+//! Every known field of every line is validated whatever columns a query asks for, so that the
+//! same file gives the same malformed-line count for every query; only the columns asked for are
+//! built. A line that does not parse adds nothing to any column: values are staged first and
+//! appended only once the whole line has parsed.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int32Builder, Int64Builder,
+    StringArray, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
+};
+use arrow::datatypes::{Int32Type, SchemaRef};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use eastwest_model::Position;
+
+use super::fields::{COLUMNS, ColumnSource, FIELDS, FieldId, FieldType};
+use super::format::{FlowFormat, Slot};
+
+/// Longest line read, in bytes. The longest real records (ECS ARNs, tags) are a few hundred
+/// bytes; anything far past that is not a flow log, and the bound keeps memory per line small.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Rows per Arrow batch: large enough to amortise per-batch costs in DataFusion, small enough to
+/// stay in cache.
+pub const BATCH_ROWS: usize = 8192;
+
+/// Epoch values at or above this are milliseconds, below it seconds: 10^11 seconds is the year
+/// 5138, 10^11 milliseconds is 1973, so real data of either kind falls on the right side.
+const MILLISECOND_THRESHOLD: u64 = 100_000_000_000;
+
+/// Which rows to keep, by time, and which columns to build.
+#[derive(Debug, Clone)]
+pub struct RowSelection {
+    /// Indexes into [`COLUMNS`] of the columns to build, in output order.
+    pub projection: Vec<usize>,
+    /// Keep only records whose `end` is at or after this (epoch ms).
+    pub since_ms: Option<i64>,
+    /// Keep only records whose `start` is before this (epoch ms).
+    pub until_ms: Option<i64>,
+}
+
+impl RowSelection {
+    /// Every column, every row.
+    pub fn all() -> Self {
+        Self {
+            projection: (0..COLUMNS.len()).collect(),
+            since_ms: None,
+            until_ms: None,
+        }
+    }
+}
+
+/// A typed value staged while a line is checked.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Null,
+    Int(i64),
+    Time(i64),
+    /// An address: its binary form and the byte range of its text.
+    Ip([u8; 16], u32, u32),
+    /// Byte range of the token inside the line.
+    Text(u32, u32),
+}
+
+/// What one line turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineOutcome {
+    /// A record, appended as a row.
+    Row,
+    /// A blank line.
+    Blank,
+    /// A header line; the format changed to it.
+    Header,
+    /// A NODATA or SKIPDATA record for an ENI: a coverage interval, not traffic.
+    Gap(GapRecord),
+    /// A record outside the time window.
+    OutOfWindow,
+    /// A line that did not parse; the reason quotes it.
+    Malformed(String),
+}
+
+/// A NODATA or SKIPDATA record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GapRecord {
+    /// `interface-id`, when the format has it.
+    pub interface_id: Option<String>,
+    /// True for SKIPDATA (records dropped), false for NODATA (nothing to record).
+    pub skipped: bool,
+    /// Interval length in milliseconds, when the format has `start` and `end`.
+    pub duration_ms: Option<i64>,
+}
+
+enum Builder {
+    Int32(Int32Builder),
+    Int64(Int64Builder),
+    Time(TimestampMillisecondBuilder),
+    Text(StringBuilder),
+    Binary(FixedSizeBinaryBuilder),
+    File,
+    Line(UInt64Builder),
+}
+
+/// Parses lines of one format into Arrow batches of the `flows` schema (projected).
+pub struct LineParser {
+    format: FlowFormat,
+    /// For each field id, its position in the format.
+    field_slot: Vec<Option<usize>>,
+    /// For each slot, the known field it holds.
+    slot_field: Vec<Option<FieldId>>,
+    selection: RowSelection,
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    rows: usize,
+    file: Arc<str>,
+    tokens: Vec<(u32, u32)>,
+    values: Vec<Value>,
+    log_status_slot: Option<usize>,
+    interface_slot: Option<usize>,
+    start_slot: Option<usize>,
+    end_slot: Option<usize>,
+}
+
+impl LineParser {
+    /// A parser for lines of `format` from the input named `file`, building the columns of
+    /// `selection` (`schema` is the projected `flows` schema).
+    pub fn new(
+        format: FlowFormat,
+        selection: RowSelection,
+        schema: SchemaRef,
+        file: Arc<str>,
+    ) -> Self {
+        let builders = selection
+            .projection
+            .iter()
+            .map(|&column| new_builder(COLUMNS[column].1))
+            .collect();
+        let mut parser = Self {
+            format: FlowFormat::default_format(),
+            field_slot: Vec::new(),
+            slot_field: Vec::new(),
+            selection,
+            schema,
+            builders,
+            rows: 0,
+            file,
+            tokens: Vec::with_capacity(32),
+            values: Vec::with_capacity(32),
+            log_status_slot: None,
+            interface_slot: None,
+            start_slot: None,
+            end_slot: None,
+        };
+        parser.set_format(format);
+        parser
+    }
+
+    /// Switches to another format (a repeated header line with other fields).
+    pub fn set_format(&mut self, format: FlowFormat) {
+        self.field_slot = vec![None; FIELDS.len()];
+        self.slot_field = format
+            .slots()
+            .iter()
+            .map(|slot| match slot {
+                Slot::Known(id) => Some(*id),
+                Slot::Unknown(_) => None,
+            })
+            .collect();
+        for (slot, field) in self.slot_field.iter().enumerate() {
+            if let Some(id) = field {
+                self.field_slot[*id] = Some(slot);
+            }
+        }
+        let slot_of = |name: &str| super::fields::field_id(name).and_then(|id| self.field_slot[id]);
+        self.log_status_slot = slot_of("log-status");
+        self.interface_slot = slot_of("interface-id");
+        self.start_slot = slot_of("start");
+        self.end_slot = slot_of("end");
+        self.format = format;
+    }
+
+    /// The format in force.
+    pub fn format(&self) -> &FlowFormat {
+        &self.format
+    }
+
+    /// Rows waiting in the builders.
+    pub fn pending_rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Parses one line (without its line terminator) at `position`.
+    pub fn push_line(&mut self, line: &[u8], position: Position) -> LineOutcome {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > MAX_LINE_BYTES {
+            return LineOutcome::Malformed(format!(
+                "line of {} bytes is longer than the {MAX_LINE_BYTES} allowed",
+                line.len()
+            ));
+        }
+        self.tokens.clear();
+        tokenize(line, &mut self.tokens, self.format.len() + 1);
+        if self.tokens.is_empty() {
+            return LineOutcome::Blank;
+        }
+        if line[self.tokens[0].0 as usize].is_ascii_lowercase()
+            && let Some(format) = FlowFormat::from_header_line(trim(line))
+        {
+            self.set_format(format);
+            return LineOutcome::Header;
+        }
+        if self.tokens.len() != self.format.len() {
+            let found = if self.tokens.len() > self.format.len() {
+                format!("more than {}", self.format.len())
+            } else {
+                self.tokens.len().to_string()
+            };
+            return LineOutcome::Malformed(format!(
+                "expected {} fields, found {found}: '{}'",
+                self.format.len(),
+                quote(line)
+            ));
+        }
+        self.values.clear();
+        for slot in 0..self.tokens.len() {
+            let (start, end) = self.tokens[slot];
+            let token = &line[start as usize..end as usize];
+            let value = match self.slot_field[slot] {
+                None => Value::Null,
+                Some(id) => match parse_value(FIELDS[id].kind, token, start, end) {
+                    Ok(value) => value,
+                    Err(why) => {
+                        return LineOutcome::Malformed(format!(
+                            "field {} ({}): {why}: '{}'",
+                            slot + 1,
+                            FIELDS[id].name,
+                            quote(line)
+                        ));
+                    }
+                },
+            };
+            self.values.push(value);
+        }
+        if let Some(slot) = self.log_status_slot
+            && let Value::Text(s, e) = self.values[slot]
+        {
+            let status = &line[s as usize..e as usize];
+            if status == b"NODATA" || status == b"SKIPDATA" {
+                return LineOutcome::Gap(self.gap_record(line, status == b"SKIPDATA"));
+            }
+        }
+        if self.selection.since_ms.is_some() || self.selection.until_ms.is_some() {
+            let start = self.time_at(self.start_slot);
+            let end = self.time_at(self.end_slot);
+            let before =
+                matches!((self.selection.since_ms, end), (Some(since), Some(end)) if end < since);
+            let after = matches!((self.selection.until_ms, start), (Some(until), Some(start)) if start >= until);
+            if before || after {
+                return LineOutcome::OutOfWindow;
+            }
+        }
+        self.append(line, position);
+        LineOutcome::Row
+    }
+
+    fn time_at(&self, slot: Option<usize>) -> Option<i64> {
+        match self.values.get(slot?)? {
+            Value::Time(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    fn gap_record(&self, line: &[u8], skipped: bool) -> GapRecord {
+        let interface_id = self
+            .interface_slot
+            .and_then(|slot| match self.values[slot] {
+                Value::Text(s, e) => {
+                    Some(String::from_utf8_lossy(&line[s as usize..e as usize]).into_owned())
+                }
+                _ => None,
+            });
+        let duration_ms = match (self.time_at(self.start_slot), self.time_at(self.end_slot)) {
+            (Some(start), Some(end)) if end >= start => Some(end - start),
+            _ => None,
+        };
+        GapRecord {
+            interface_id,
+            skipped,
+            duration_ms,
+        }
+    }
+
+    fn append(&mut self, line: &[u8], position: Position) {
+        for (index, builder) in self.builders.iter_mut().enumerate() {
+            let source = COLUMNS[self.selection.projection[index]].1;
+            let value = match source {
+                ColumnSource::Field(id) | ColumnSource::Binary(id) => {
+                    self.field_slot[id].map_or(Value::Null, |slot| self.values[slot])
+                }
+                ColumnSource::SourceFile => Value::Null,
+                ColumnSource::SourceLine => Value::Int(match position {
+                    Position::Line(n) | Position::Event(n) | Position::Row(n) => n as i64,
+                    Position::File => 0,
+                }),
+            };
+            match (builder, value) {
+                (Builder::File, _) => {}
+                (Builder::Line(b), Value::Int(n)) => b.append_value(n as u64),
+                (Builder::Int32(b), Value::Int(n)) => b.append_value(n as i32),
+                (Builder::Int64(b), Value::Int(n)) => b.append_value(n),
+                (Builder::Time(b), Value::Time(t)) => b.append_value(t),
+                (Builder::Text(b), Value::Text(s, e) | Value::Ip(_, s, e)) => {
+                    // Validated as UTF-8 in parse_value.
+                    b.append_value(String::from_utf8_lossy(&line[s as usize..e as usize]));
+                }
+                (Builder::Binary(b), Value::Ip(bytes, _, _)) => {
+                    // The builder's width is 16, so this cannot fail.
+                    let _ = b.append_value(bytes);
+                }
+                (Builder::Int32(b), _) => b.append_null(),
+                (Builder::Int64(b), _) => b.append_null(),
+                (Builder::Time(b), _) => b.append_null(),
+                (Builder::Text(b), _) => b.append_null(),
+                (Builder::Binary(b), _) => b.append_null(),
+                (Builder::Line(b), _) => b.append_null(),
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// Finishes the rows so far into a batch (None when there are none).
+    pub fn finish_batch(&mut self) -> Option<RecordBatch> {
+        if self.rows == 0 {
+            return None;
+        }
+        let rows = self.rows;
+        self.rows = 0;
+        let file = Arc::clone(&self.file);
+        let columns: Vec<ArrayRef> = self
+            .builders
+            .iter_mut()
+            .map(|builder| finish(builder, rows, &file))
+            .collect();
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options).ok()
+    }
+}
+
+fn new_builder(source: ColumnSource) -> Builder {
+    match source {
+        ColumnSource::Field(id) => match FIELDS[id].kind {
+            FieldType::Int32 => Builder::Int32(Int32Builder::with_capacity(BATCH_ROWS)),
+            FieldType::Int64 => Builder::Int64(Int64Builder::with_capacity(BATCH_ROWS)),
+            FieldType::Time => Builder::Time(
+                TimestampMillisecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"),
+            ),
+            FieldType::Address | FieldType::Text => {
+                Builder::Text(StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 16))
+            }
+        },
+        ColumnSource::Binary(_) => {
+            Builder::Binary(FixedSizeBinaryBuilder::with_capacity(BATCH_ROWS, 16))
+        }
+        ColumnSource::SourceFile => Builder::File,
+        ColumnSource::SourceLine => Builder::Line(UInt64Builder::with_capacity(BATCH_ROWS)),
+    }
+}
+
+fn finish(builder: &mut Builder, rows: usize, file: &Arc<str>) -> ArrayRef {
+    match builder {
+        Builder::Int32(b) => Arc::new(b.finish()),
+        Builder::Int64(b) => Arc::new(b.finish()),
+        Builder::Time(b) => Arc::new(b.finish()),
+        Builder::Text(b) => Arc::new(b.finish()),
+        Builder::Binary(b) => Arc::new(b.finish()),
+        Builder::Line(b) => Arc::new(b.finish()),
+        Builder::File => source_file_column(file, rows),
+    }
+}
+
+/// A dictionary column holding one file name for every row.
+pub(crate) fn source_file_column(file: &str, rows: usize) -> ArrayRef {
+    let keys = Int32Array::from(vec![0; rows]);
+    let values = StringArray::from(vec![file]);
+    match DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)) {
+        Ok(array) => Arc::new(array),
+        Err(_) => unreachable!("key 0 is inside a one-value dictionary"),
+    }
+}
+
+/// Splits on runs of spaces and tabs, stopping after `limit` tokens (enough to tell a line that
+/// has too many).
+fn tokenize(line: &[u8], tokens: &mut Vec<(u32, u32)>, limit: usize) {
+    let mut i = 0usize;
+    let n = line.len();
+    while i < n && tokens.len() < limit {
+        while i < n && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let start = i;
+        while i < n && line[i] != b' ' && line[i] != b'\t' {
+            i += 1;
+        }
+        tokens.push((start as u32, i as u32));
+    }
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &line[start..end]
+}
+
+/// The line as text for a message, cut to a readable length.
+pub(crate) fn quote(line: &[u8]) -> String {
+    const QUOTE_BYTES: usize = 120;
+    let cut = &line[..line.len().min(QUOTE_BYTES)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if line.len() > QUOTE_BYTES {
+        text.push('…');
+    }
+    text
+}
+
+fn parse_value(kind: FieldType, token: &[u8], start: u32, end: u32) -> Result<Value, String> {
+    if token == b"-" {
+        return Ok(Value::Null);
+    }
+    match kind {
+        FieldType::Int32 => {
+            let n = parse_unsigned(token).ok_or("not a whole number")?;
+            i32::try_from(n)
+                .map(|n| Value::Int(i64::from(n)))
+                .map_err(|_| "number too large".into())
+        }
+        FieldType::Int64 => {
+            let n = parse_unsigned(token).ok_or("not a whole number")?;
+            i64::try_from(n)
+                .map(Value::Int)
+                .map_err(|_| "number too large".into())
+        }
+        FieldType::Time => {
+            let n = parse_unsigned(token).ok_or("not an epoch time")?;
+            let ms = if n >= MILLISECOND_THRESHOLD {
+                Some(n)
+            } else {
+                n.checked_mul(1000)
+            };
+            ms.and_then(|ms| i64::try_from(ms).ok())
+                .map(Value::Time)
+                .ok_or_else(|| "time out of range".into())
+        }
+        FieldType::Address => parse_ip(token)
+            .map(|bytes| Value::Ip(bytes, start, end))
+            .ok_or_else(|| "not an IP address".into()),
+        FieldType::Text => {
+            if token.is_ascii() || std::str::from_utf8(token).is_ok() {
+                Ok(Value::Text(start, end))
+            } else {
+                Err("not valid UTF-8".into())
+            }
+        }
+    }
+}
+
+/// Digits only; at most 19 of them, so the value fits in u64 without overflow checks per digit.
+fn parse_unsigned(token: &[u8]) -> Option<u64> {
+    if token.is_empty() || token.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in token {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
+}
+
+/// An IPv4 or IPv6 address as 16 bytes, IPv4 mapped into IPv6.
+pub fn parse_ip(token: &[u8]) -> Option<[u8; 16]> {
+    if let Some(v4) = parse_ipv4(token) {
+        return Some(v4.to_ipv6_mapped().octets());
+    }
+    if token.contains(&b':') && token.len() <= 45 {
+        let text = std::str::from_utf8(token).ok()?;
+        return text.parse::<Ipv6Addr>().ok().map(|ip| ip.octets());
+    }
+    None
+}
+
+/// Dotted quad, no leading `+`, each part 0–255 with at most three digits.
+fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
+    if token.len() < 7 || token.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut part = 0usize;
+    let mut value = 0u32;
+    let mut digits = 0usize;
+    for &b in token {
+        if b == b'.' {
+            if digits == 0 || part == 3 {
+                return None;
+            }
+            octets[part] = u8::try_from(value).ok()?;
+            part += 1;
+            value = 0;
+            digits = 0;
+        } else {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 || digits == 3 {
+                return None;
+            }
+            value = value * 10 + u32::from(digit);
+            digits += 1;
+        }
+    }
+    if part != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::flow::fields::FLOWS_SCHEMA;
+
+    #[test]
+    fn ipv4_and_ipv6_parse_to_one_form() {
+        assert_eq!(
+            parse_ip(b"10.0.0.1"),
+            Some(Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped().octets())
+        );
+        assert!(parse_ip(b"2001:db8::1").is_some());
+        for bad in [
+            &b"10.0.0"[..],
+            b"10.0.0.256",
+            b"1.2.3.4.5",
+            b"a.b.c.d",
+            b"01234.1.1.1",
+            b"",
+            b"::g",
+        ] {
+            assert_eq!(parse_ip(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn a_bad_line_adds_nothing() {
+        let mut parser = LineParser::new(
+            FlowFormat::default_format(),
+            RowSelection::all(),
+            FLOWS_SCHEMA.clone(),
+            "mem".into(),
+        );
+        let bad = b"2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT";
+        assert!(matches!(
+            parser.push_line(bad, Position::Line(1)),
+            LineOutcome::Malformed(_)
+        ));
+        let bad_port = b"2 123456789010 eni-1 172.31.16.139 172.31.16.21 x 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+        match parser.push_line(bad_port, Position::Line(2)) {
+            LineOutcome::Malformed(why) => assert!(why.contains("srcport"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parser.pending_rows(), 0);
+        assert!(parser.finish_batch().is_none());
+    }
+}

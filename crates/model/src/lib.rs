@@ -1,0 +1,123 @@
+//! Shared types of eastwest, at the bottom of the crate graph.
+//!
+//! Every other crate speaks in these terms: the kinds of log eastwest reads ([`LogKind`]),
+//! where a record came from ([`Position`]), what went wrong with an input ([`Problem`]) and what
+//! a read amounted to ([`ReadSummary`]). Findings, incidents and entity ids will live here too
+//! as the detectors arrive; nothing in this crate knows how to parse or detect anything.
+#![deny(missing_docs)]
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A kind of log that eastwest recognises from a file's content (never from its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogKind {
+    /// VPC Flow Logs as space-separated text (with or without the S3 header line), in any
+    /// container: plain, gzip, CloudWatch Logs export JSON, Firehose delivery.
+    FlowText,
+    /// VPC Flow Logs as the Parquet files that S3 delivery writes.
+    FlowParquet,
+}
+
+impl LogKind {
+    /// The short name used in messages and JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogKind::FlowText => "flow-text",
+            LogKind::FlowParquet => "flow-parquet",
+        }
+    }
+}
+
+impl fmt::Display for LogKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where inside an input a record sits, in the unit a user can find it by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// The whole input (an unreadable or unrecognised file).
+    File,
+    /// A 1-based line of a text file (after decompression).
+    Line(u64),
+    /// A 1-based log event of a JSON container (CloudWatch Logs export, Firehose delivery).
+    Event(u64),
+    /// A 1-based row of a Parquet file.
+    Row(u64),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::File => Ok(()),
+            Position::Line(n) => write!(f, ":{n}"),
+            Position::Event(n) => write!(f, " event {n}"),
+            Position::Row(n) => write!(f, " row {n}"),
+        }
+    }
+}
+
+/// How bad a problem is for the run as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemLevel {
+    /// One record was skipped; the rest of its input was read.
+    Record,
+    /// A whole input was skipped because it is not a kind eastwest reads (say, a README in a
+    /// log folder). Not an error: reported so that nothing is dropped silently.
+    Skipped,
+    /// A whole input (or the rest of it) could not be read: I/O error, corrupt compression,
+    /// access denied. The run goes on with the other inputs and exits with status 2.
+    Unreadable,
+}
+
+/// One thing that went wrong with an input: which input, where in it, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The input's path or `s3://` URL.
+    pub file: String,
+    /// Where in the input.
+    pub position: Position,
+    /// How bad it is.
+    pub level: ProblemLevel,
+    /// A sentence saying what was wrong, quoting the offending text (truncated).
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}: {}", self.file, self.position, self.reason)
+    }
+}
+
+/// Counts of what a read amounted to, summed over all inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReadSummary {
+    /// Inputs that were read (fully or partly).
+    pub files_read: u64,
+    /// Inputs skipped as not a kind eastwest reads.
+    pub files_skipped: u64,
+    /// Inputs that could not be read (or not to the end).
+    pub files_unreadable: u64,
+    /// Inputs not opened at all because their path placed them outside `--since/--until`.
+    pub files_pruned: u64,
+    /// Bytes read from storage (compressed size for compressed inputs).
+    pub bytes_read: u64,
+    /// Records turned into rows.
+    pub records: u64,
+    /// Records that did not parse and were skipped.
+    pub malformed: u64,
+    /// Header lines seen (the first line of each S3 text file, and any repeated header).
+    pub headers: u64,
+    /// NODATA records: an interval in which an ENI had no traffic to log.
+    pub nodata: u64,
+    /// SKIPDATA records: an interval whose records AWS dropped (a coverage gap).
+    pub skipdata: u64,
+    /// Records outside `--since/--until`, read but not returned.
+    pub out_of_window: u64,
+}
