@@ -1,0 +1,385 @@
+//! Containers and inputs: gzip (multi-member), CloudWatch Logs exports, JSON lines, Firehose
+//! deliveries, Parquet as S3 delivery writes it, chunked large files, time-window pruning, and
+//! bad files that must not stop good ones.
+
+mod common;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use common::{gzip, read_bytes, read_path, read_path_with, testdata};
+use eastwest_ingest::time::parse_time;
+use eastwest_ingest::{FlowContext, TimeWindow};
+use eastwest_model::{Position, ProblemLevel};
+
+const RECORDS: &str = "\
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+";
+
+#[test]
+fn gzip_with_several_members_reads_every_member() {
+    let mut content = gzip(RECORDS.as_bytes());
+    content.extend(gzip(RECORDS.as_bytes()));
+    let (read, _dir) = read_bytes("anything.bin", &content, FlowContext::default());
+    assert_eq!(read.rows(), 4);
+    assert_eq!(read.report.summary().nodata, 2);
+    assert_eq!(
+        read.int("source_line", 3),
+        Some(5),
+        "lines count across members"
+    );
+}
+
+#[test]
+fn corrupt_gzip_is_unreadable_and_other_files_still_read() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut broken = gzip(RECORDS.repeat(2000).as_bytes());
+    let len = broken.len();
+    broken.truncate(len / 2);
+    broken.extend_from_slice(&[0u8; 64]);
+    std::fs::write(dir.path().join("a-broken.log.gz"), &broken).expect("write");
+    std::fs::write(dir.path().join("b-good.log"), RECORDS).expect("write");
+    std::fs::write(
+        dir.path().join("c-notes.txt"),
+        "not a flow log at all\nreally\n",
+    )
+    .expect("write");
+    let read = read_path(dir.path(), FlowContext::default());
+    let summary = read.report.summary();
+    assert_eq!(summary.files_unreadable, 1);
+    assert_eq!(summary.files_skipped, 1);
+    let problems = read.report.problems();
+    let broken = problems
+        .iter()
+        .find(|p| p.file.ends_with("a-broken.log.gz"))
+        .expect("reported");
+    assert_eq!(broken.level, ProblemLevel::Unreadable);
+    let notes = problems
+        .iter()
+        .find(|p| p.file.ends_with("c-notes.txt"))
+        .expect("reported");
+    assert_eq!(notes.level, ProblemLevel::Skipped);
+    // The good file, and what the broken one held before the damage, were read.
+    let good_rows = (0..read.rows())
+        .filter(|&r| {
+            read.text("source_file", r)
+                .is_some_and(|f| f.ends_with("b-good.log"))
+        })
+        .count();
+    assert_eq!(good_rows, 2);
+    assert!(read.rows() > 2, "rows before the damage are kept");
+}
+
+#[test]
+fn cloudwatch_logs_filter_log_events_export() {
+    let export = serde_json::json!({
+        "events": RECORDS.lines().enumerate().map(|(i, line)| serde_json::json!({
+            "logStreamName": "eni-1235b8ca123456789-all",
+            "timestamp": 1418530070000i64 + i as i64,
+            "message": line,
+            "ingestionTime": 1418530080000i64,
+            "eventId": format!("{i}")
+        })).collect::<Vec<_>>(),
+        "searchedLogStreams": [{"logStreamName": "eni-1235b8ca123456789-all", "searchedCompletely": true}]
+    });
+    let (read, _dir) = read_bytes(
+        "export.json",
+        export.to_string().as_bytes(),
+        FlowContext::default(),
+    );
+    assert_eq!(read.rows(), 2);
+    assert_eq!(read.text("dstaddr", 1).as_deref(), Some("172.31.9.12"));
+    assert_eq!(read.int("source_line", 1), Some(2), "events are numbered");
+    assert_eq!(read.report.summary().nodata, 1);
+}
+
+#[test]
+fn json_lines_with_message_field_and_a_broken_line() {
+    let mut content = String::new();
+    for line in RECORDS.lines().take(2) {
+        content.push_str(&serde_json::json!({"timestamp": 1, "message": line}).to_string());
+        content.push('\n');
+    }
+    content.push_str("{\"timestamp\": 2, \"message\": \"2 123 eni-x 10.0.0.1\n");
+    content.push_str(
+        &serde_json::json!({"timestamp": 3, "message": RECORDS.lines().next().expect("line")})
+            .to_string(),
+    );
+    content.push('\n');
+    let (read, _dir) = read_bytes("lines.jsonl", content.as_bytes(), FlowContext::default());
+    assert_eq!(read.rows(), 3, "{:?}", read.report.problems());
+    let problems = read.report.problems();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].position, Position::Line(3));
+    assert_eq!(read.int("source_line", 2), Some(4));
+}
+
+#[test]
+fn firehose_delivery_of_subscription_filter_events() {
+    let control = serde_json::json!({
+        "messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
+        "subscriptionFilters": [], "logEvents": [{"id": "", "timestamp": 1, "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose."}]
+    });
+    let data = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789010", "logGroup": "vpc-flow-logs",
+        "logStream": "eni-1235b8ca123456789-all", "subscriptionFilters": ["to-firehose"],
+        "logEvents": RECORDS.lines().map(|l| serde_json::json!({"id": "1", "timestamp": 1, "message": l})).collect::<Vec<_>>()
+    });
+    // Firehose concatenates records without separators, and each is gzip-compressed.
+    let mut content = gzip(control.to_string().as_bytes());
+    content.extend(gzip(data.to_string().as_bytes()));
+    content.extend(gzip(data.to_string().as_bytes()));
+    let (read, _dir) = read_bytes("delivery-1", &content, FlowContext::default());
+    assert_eq!(read.rows(), 4);
+    assert_eq!(
+        read.report.summary().malformed,
+        0,
+        "{:?}",
+        read.report.problems()
+    );
+    assert_eq!(read.report.summary().nodata, 2);
+}
+
+#[test]
+fn firehose_log_group_selects_its_flow_logs_format() {
+    let mut flow = FlowContext::default();
+    flow.add_describe_flow_logs(&serde_json::json!({"FlowLogs": [{
+        "FlowLogId": "fl-1", "LogGroupName": "custom-group",
+        "LogFormat": "${srcaddr} ${dstaddr} ${dstport} ${action}"
+    }]}));
+    let data = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "logGroup": "custom-group",
+        "logEvents": [{"id": "1", "timestamp": 1, "message": "10.0.0.1 10.0.0.2 5432 ACCEPT"}]
+    });
+    let (read, _dir) = read_bytes("delivery", &gzip(data.to_string().as_bytes()), flow);
+    assert_eq!(read.rows(), 1);
+    assert_eq!(read.int("dstport", 0), Some(5432));
+}
+
+/// Writes records as a Parquet file shaped like AWS's S3 delivery (underscore names, AWS types).
+fn aws_parquet(path: &std::path::Path) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("version", DataType::Int32, true),
+        Field::new("account_id", DataType::Utf8, true),
+        Field::new("interface_id", DataType::Utf8, true),
+        Field::new("srcaddr", DataType::Utf8, true),
+        Field::new("dstaddr", DataType::Utf8, true),
+        Field::new("srcport", DataType::Int32, true),
+        Field::new("dstport", DataType::Int32, true),
+        Field::new("protocol", DataType::Int32, true),
+        Field::new("packets", DataType::Int64, true),
+        Field::new("bytes", DataType::Int64, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("action", DataType::Utf8, true),
+        Field::new("log_status", DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int32Array::from(vec![2, 2, 2, 2])),
+        Arc::new(StringArray::from(vec!["123456789010"; 4])),
+        Arc::new(StringArray::from(vec!["eni-a", "eni-a", "eni-b", "eni-c"])),
+        Arc::new(StringArray::from(vec![
+            Some("10.0.0.1"),
+            Some("2001:db8::1"),
+            None,
+            Some("not-an-ip"),
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("10.0.0.2"),
+            Some("2001:db8::2"),
+            None,
+            Some("10.0.0.9"),
+        ])),
+        Arc::new(Int32Array::from(vec![
+            Some(40000),
+            Some(40001),
+            None,
+            Some(1),
+        ])),
+        Arc::new(Int32Array::from(vec![Some(5432), Some(22), None, Some(2)])),
+        Arc::new(Int32Array::from(vec![Some(6), Some(6), None, Some(6)])),
+        Arc::new(Int64Array::from(vec![Some(10), Some(3), None, Some(1)])),
+        Arc::new(Int64Array::from(vec![Some(8000), Some(300), None, Some(1)])),
+        Arc::new(Int64Array::from(vec![
+            1_418_530_010,
+            1_418_530_010_500,
+            1_418_530_010,
+            1_418_530_010,
+        ])),
+        Arc::new(Int64Array::from(vec![
+            1_418_530_070,
+            1_418_530_070_500,
+            1_418_530_070,
+            1_418_530_070,
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("ACCEPT"),
+            Some("REJECT"),
+            None,
+            Some("ACCEPT"),
+        ])),
+        Arc::new(StringArray::from(vec!["OK", "OK", "SKIPDATA", "OK"])),
+    ];
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
+    let file = std::fs::File::create(path).expect("create");
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties)).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+}
+
+#[test]
+fn parquet_as_s3_delivers_it_with_hive_partitions() {
+    let dir = tempfile::tempdir().expect("dir");
+    let partition = dir
+        .path()
+        .join("AWSLogs/aws-account-id=123456789010/aws-service=vpcflowlogs/aws-region=us-east-1/year=2014/month=12/day=14/hour=04");
+    std::fs::create_dir_all(&partition).expect("dirs");
+    aws_parquet(
+        &partition.join("123456789010_vpcflowlogs_us-east-1_fl-1_20141214T0405Z_abc.log.parquet"),
+    );
+    let read = read_path(dir.path(), FlowContext::default());
+    assert_eq!(read.rows(), 2, "{:?}", read.report.problems());
+    assert_eq!(read.text("srcaddr", 0).as_deref(), Some("10.0.0.1"));
+    assert_eq!(
+        read.ip("dst_ip", 1),
+        Some("2001:db8::2".parse().expect("ip"))
+    );
+    assert_eq!(read.int("dstport", 0), Some(5432));
+    assert_eq!(read.int("start", 0), Some(1_418_530_010_000));
+    assert_eq!(
+        read.int("start", 1),
+        Some(1_418_530_010_500),
+        "milliseconds stay milliseconds"
+    );
+    assert_eq!(read.int("source_line", 1), Some(2));
+    assert_eq!(read.text("vpc_id", 0), None);
+    let summary = read.report.summary();
+    assert_eq!(summary.skipdata, 1);
+    assert_eq!(summary.malformed, 1);
+    let problems = read.report.problems();
+    assert_eq!(problems[0].position, Position::Row(4));
+    assert!(problems[0].reason.contains("not-an-ip"));
+
+    // Pruned by its hour partition when the window is another day.
+    let window = TimeWindow {
+        since_ms: parse_time("2014-12-15"),
+        until_ms: None,
+    };
+    let read = read_path_with(dir.path(), FlowContext::default(), window, u64::MAX);
+    assert_eq!(read.rows(), 0);
+    assert_eq!(read.report.summary().files_pruned, 1);
+}
+
+#[test]
+fn chunks_give_the_same_rows_lines_and_formats_as_one_pass() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut content = String::new();
+    for i in 0..3000 {
+        if i > 2000 {
+            content.push_str(&format!("eni-x{i} 10.9.0.1 10.9.0.2 {i} REJECT\n"));
+            continue;
+        }
+        content.push_str(&format!(
+            "2 123456789010 eni-{i:08} 10.0.{}.{} 10.1.0.1 {} 443 6 1 60 1418530010 1418530070 ACCEPT OK\n",
+            i / 250,
+            i % 250,
+            1024 + i
+        ));
+        if i == 1500 {
+            content.push_str("this line is broken\n");
+        }
+        if i == 2000 {
+            // Files concatenated: a header with another format from here on.
+            content.push_str("interface-id srcaddr dstaddr dstport action\n");
+        }
+    }
+    std::fs::write(dir.path().join("big.log"), &content).expect("write");
+    let whole = read_path_with(
+        dir.path(),
+        FlowContext::default(),
+        TimeWindow::default(),
+        u64::MAX,
+    );
+    let chunked = read_path_with(
+        dir.path(),
+        FlowContext::default(),
+        TimeWindow::default(),
+        4096,
+    );
+    assert!(content.len() > 40 * 4096, "the file spans many chunks");
+    assert_eq!(whole.report.summary().malformed, 1, "only the broken line");
+    assert_eq!(whole.rows(), chunked.rows());
+    let key = |r: &common::Read| {
+        let mut rows: Vec<(i64, Option<String>, Option<String>)> = (0..r.rows())
+            .map(|i| {
+                (
+                    r.int("source_line", i).expect("line"),
+                    r.text("interface_id", i),
+                    r.text("action", i),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(key(&whole), key(&chunked));
+    assert_eq!(whole.report.problems(), chunked.report.problems());
+    assert_eq!(whole.report.summary().headers, 1);
+    assert_eq!(chunked.report.summary().headers, 1);
+    assert_eq!(chunked.report.problems()[0].position, Position::Line(1502));
+    assert_eq!(chunked.report.summary().files_read, 1);
+}
+
+#[test]
+fn since_until_prune_dated_paths_and_filter_records() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (day, start) in [
+        ("13", 1_418_430_010),
+        ("14", 1_418_530_010),
+        ("15", 1_418_630_010),
+    ] {
+        let folder = dir.path().join(format!(
+            "AWSLogs/123456789010/vpcflowlogs/us-east-1/2014/12/{day}"
+        ));
+        std::fs::create_dir_all(&folder).expect("dirs");
+        let line = format!(
+            "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 {start} {} ACCEPT OK\n",
+            start + 60
+        );
+        let late = format!(
+            "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 {} {} ACCEPT OK\n",
+            start + 40_000,
+            start + 40_060
+        );
+        std::fs::write(folder.join("flows.log"), format!("{line}{late}")).expect("write");
+    }
+    let window = TimeWindow {
+        since_ms: parse_time("2014-12-14T02:00Z"),
+        until_ms: parse_time("2014-12-14T12:00Z"),
+    };
+    let read = read_path_with(dir.path(), FlowContext::default(), window, u64::MAX);
+    let summary = read.report.summary();
+    assert_eq!(
+        summary.files_pruned, 2,
+        "the 13th and the 15th are never opened"
+    );
+    assert_eq!(read.rows(), 1);
+    assert_eq!(read.int("start", 0), Some(1_418_530_010_000));
+    assert_eq!(summary.out_of_window, 1);
+}
+
+#[test]
+fn demo_samples_read_cleanly_but_for_the_known_bogus_line() {
+    let read = read_path(&testdata("demo"), FlowContext::default());
+    let problems = read.report.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].file.ends_with("v5-with-header.log"));
+    assert_eq!(read.rows(), 17);
+}
