@@ -1,0 +1,156 @@
+//! `s3://` inputs through the AWS SDK, against moto_server (the AWS emulator) on 127.0.0.1.
+//! The test starts its own emulator on a free port and stops it when done; `bash .ci/run`
+//! installs it (`pip install 'moto[server]'`).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+
+/// A moto_server process, killed on drop.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server on PATH: pip install 'moto[server]' (bash .ci/run does)");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { child, url }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn gzip(content: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(content).expect("write");
+    encoder.finish().expect("finish")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_prefix_is_listed_pruned_by_date_and_read() {
+    let moto = Moto::start();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    client
+        .create_bucket()
+        .bucket("flow-logs")
+        .send()
+        .await
+        .expect("bucket");
+    let prefix = "AWSLogs/123456789010/vpcflowlogs/us-east-1";
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let objects = [
+        (
+            format!("{prefix}/2014/12/14/123456789010_vpcflowlogs_us-east-1_fl-1234abcd_20141214T0410Z_aaaa.log.gz"),
+            gzip(format!("{header}2 123456789010 eni-1 10.0.0.1 10.0.0.2 40000 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n2 123456789010 eni-1 10.0.0.1 10.0.0.3 40001 22 6 1 40 1418530010 1418530070 REJECT OK\nnot a record\n").as_bytes()),
+        ),
+        (
+            format!("{prefix}/2014/12/20/123456789010_vpcflowlogs_us-east-1_fl-1234abcd_20141220T0410Z_bbbb.log.gz"),
+            gzip(format!("{header}2 123456789010 eni-1 10.0.0.1 10.0.0.2 40000 22 6 20 9999 1419048610 1419048670 ACCEPT OK\n").as_bytes()),
+        ),
+        (format!("{prefix}/README.txt"), b"notes about this bucket\n".to_vec()),
+    ];
+    for (key, body) in objects {
+        client
+            .put_object()
+            .bucket("flow-logs")
+            .key(key)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_eastwest"))
+            .args(["--quiet"])
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .expect("runs")
+    };
+    let sql =
+        "SELECT count(*) AS n, sum(bytes) AS bytes, min(source_line) AS first_line FROM flows";
+    let all = run(&["query", "--format", "csv", sql, "s3://flow-logs/AWSLogs/"]);
+    let stderr = String::from_utf8_lossy(&all.stderr);
+    assert_eq!(all.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&all.stdout),
+        "n,bytes,first_line\n3,14288,2\n"
+    );
+    assert!(
+        stderr.contains("_20141214T0410Z_aaaa.log.gz:4"),
+        "the bad line is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("README.txt"),
+        "the other kind of file is reported: {stderr}"
+    );
+
+    // --since prunes the 14th by its key before anything is fetched.
+    let pruned = run(&[
+        "query",
+        "--format",
+        "csv",
+        "--since",
+        "2014-12-19",
+        sql,
+        "s3://flow-logs/AWSLogs/",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&pruned.stdout),
+        "n,bytes,first_line\n1,9999,2\n"
+    );
+
+    // A bucket that does not exist is an unreadable input: exit 2, with the URL named.
+    let missing = run(&[
+        "query",
+        "--format",
+        "csv",
+        "SELECT count(*) AS n FROM flows",
+        "s3://no-such-bucket/x",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("s3://no-such-bucket/x"));
+}
