@@ -154,7 +154,7 @@ fn read_into(
         read_lines(&mut source, chunk.first_line, &mut read);
         return;
     }
-    let raw: Box<dyn Read + '_> = match &opened {
+    let raw: Box<dyn Read + Send + '_> = match &opened {
         Opened::File(handle) => Box::new(Counting {
             inner: handle,
             report,
@@ -172,19 +172,129 @@ fn read_into(
     };
     let magic = &magic[..magic_len];
     let rest = Cursor::new(magic.to_vec()).chain(raw);
-    let gzip = magic.starts_with(&[0x1f, 0x8b]);
-    let mut stream: Box<dyn Read + '_> = if gzip {
-        Box::new(MultiGzDecoder::new(std::io::BufReader::with_capacity(
-            1 << 20,
-            rest,
-        )))
-    } else {
-        Box::new(rest)
+    if !magic.starts_with(&[0x1f, 0x8b]) {
+        return read_stream(
+            Box::new(rest),
+            false,
+            Some(&opened),
+            input,
+            options,
+            report,
+            tally,
+            emit,
+        );
+    }
+    // Gzip: one thread inflates while this one parses, so a single compressed file uses two
+    // cores. The channel is short: memory stays a few blocks whatever the file size.
+    std::thread::scope(|scope| {
+        let (sender, receiver) =
+            std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(INFLATED_BLOCKS);
+        scope.spawn(move || {
+            let mut decoder = MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, rest));
+            loop {
+                let mut block = vec![0u8; 1 << 20];
+                // What was inflated before an error is still sent: nothing readable is lost.
+                let (n, error) = fill_until_error(&mut decoder, &mut block);
+                block.truncate(n);
+                if n > 0 && sender.send(Ok(block)).is_err() {
+                    break;
+                }
+                if let Some(e) = error {
+                    let _ = sender.send(Err(e));
+                    break;
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+        let stream = ChannelReader {
+            receiver,
+            block: Vec::new(),
+            at: 0,
+        };
+        read_stream(
+            Box::new(stream),
+            true,
+            None,
+            input,
+            options,
+            report,
+            tally,
+            emit,
+        );
+    });
+}
+
+/// A reader that fails once with a stored error, then ends.
+struct Failing(Option<std::io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
+/// Inflated blocks in flight between the gzip thread and the parser.
+const INFLATED_BLOCKS: usize = 4;
+
+/// Reads blocks sent by another thread.
+struct ChannelReader {
+    receiver: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.block.len() {
+            match self.receiver.recv() {
+                Ok(Ok(block)) => {
+                    self.block = block;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Recognises a (decompressed) stream and reads it with its source's reader. `opened` is the
+/// raw input for readers that need random access (Parquet); None when the stream was
+/// compressed.
+#[allow(clippy::too_many_arguments)] // The reading context, passed through one level.
+fn read_stream(
+    mut stream: Box<dyn Read + '_>,
+    gzip: bool,
+    opened: Option<&Opened>,
+    input: &Input,
+    options: &ReadOptions,
+    report: &Report,
+    tally: &mut InputTally,
+    emit: &mut Emit<'_>,
+) {
+    let file = &*input.name;
+    let unreadable = |tally: &mut InputTally, reason: String| {
+        tally.problem(file, Position::File, ProblemLevel::Unreadable, reason);
+    };
+    let parser_for = |format| {
+        LineParser::new(
+            format,
+            options.selection.clone(),
+            Arc::clone(&options.schema),
+            Arc::clone(&input.name),
+        )
     };
     let mut head = vec![0u8; SNIFF_BYTES];
-    let head_len = match fill(&mut stream, &mut head) {
-        Ok(n) => n,
-        Err(e) => {
+    let (head_len, error) = fill_until_error(&mut stream, &mut head);
+    head.truncate(head_len);
+    if let Some(e) = error {
+        if head_len == 0 {
             let what = if gzip {
                 "gzip stream is corrupt"
             } else {
@@ -192,8 +302,10 @@ fn read_into(
             };
             return unreadable(tally, format!("{what}: {e}"));
         }
-    };
-    head.truncate(head_len);
+        // Damage within the first bytes: read what came before it, then report the error at
+        // the line where it struck.
+        stream = Box::new(Failing(Some(e)));
+    }
     if head.iter().all(u8::is_ascii_whitespace) {
         tally.summary.files_read += 1;
         return;
@@ -218,17 +330,21 @@ fn read_into(
         LogKind::FlowParquet => {
             drop(stream);
             match opened {
-                Opened::File(handle) => read_parquet(
-                    handle,
-                    file,
-                    &options.selection,
-                    &options.schema,
-                    tally,
-                    report,
-                    emit,
-                ),
-                Opened::Bytes(bytes) => read_parquet(
-                    bytes,
+                None => unreadable(tally, "Parquet inside gzip: decompress it first".into()),
+                Some(Opened::File(handle)) => match handle.try_clone() {
+                    Ok(handle) => read_parquet(
+                        handle,
+                        file,
+                        &options.selection,
+                        &options.schema,
+                        tally,
+                        report,
+                        emit,
+                    ),
+                    Err(e) => unreadable(tally, format!("cannot reopen for Parquet: {e}")),
+                },
+                Some(Opened::Bytes(bytes)) => read_parquet(
+                    bytes.clone(),
                     file,
                     &options.selection,
                     &options.schema,
@@ -258,6 +374,24 @@ fn read_into(
             }
         }
     }
+}
+
+/// Reads until `buf` is full, the stream ends or it fails; returns the bytes read and the error.
+fn fill_until_error(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    // A decompressor that meets corrupt input fails the whole call, discarding what it inflated
+    // in it; small calls bound that loss to one step.
+    const STEP: usize = 64 * 1024;
+    let mut filled = 0;
+    while filled < buf.len() {
+        let end = buf.len().min(filled + STEP);
+        match reader.read(&mut buf[filled..end]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e)),
+        }
+    }
+    (filled, None)
 }
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.
