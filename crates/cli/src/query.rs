@@ -117,20 +117,23 @@ pub fn progress(
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::new_spinner();
+    let bar = ProgressBar::new(report.bytes_total());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} read {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let (tick, report) = (bar.clone(), Arc::clone(report));
     let task = tokio::spawn(async move {
         loop {
+            // Compressed inputs count compressed bytes, so the bar ends where the files end.
+            tick.set_position(report.bytes_read().min(report.bytes_total()));
             tick.set_message(format!(
-                "{} in {} records",
-                indicatif::HumanBytes(report.bytes_read()),
+                "{} records",
                 indicatif::HumanCount(report.records())
             ));
-            tick.tick();
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
@@ -209,6 +212,16 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
         }
         None => write(&batches, args.format, &mut std::io::stdout().lock())?,
     }
+    let summary = report.summary();
+    tracing::info!(
+        files = summary.files_read,
+        records = summary.records,
+        malformed = summary.malformed,
+        skipped_files = summary.files_skipped,
+        unreadable_files = summary.files_unreadable,
+        pruned_files = summary.files_pruned,
+        "Read finished."
+    );
     let unreadable = print_problems(&report);
     Ok(if unreadable {
         ExitCode::from(EXIT_BAD_INPUT)

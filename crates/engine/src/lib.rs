@@ -75,7 +75,17 @@ impl Engine {
             .into_iter()
             .flat_map(|input| plan_chunks(input, &options.flow, CHUNK_BYTES))
             .collect();
-        tracing::debug!(files = files.len(), "Flow inputs resolved.");
+        let bytes: u64 = files
+            .iter()
+            .map(|f| f.chunk.as_ref().map_or(f.size, |c| c.end - c.start))
+            .sum();
+        report.set_bytes_total(bytes);
+        tracing::info!(
+            parts = files.len(),
+            bytes,
+            pruned = report.summary().files_pruned,
+            "Flow inputs listed."
+        );
         let table = flows::FlowTable::new(
             files,
             opener,

@@ -97,6 +97,17 @@ pub fn read_input(
 ) {
     let mut tally = InputTally::default();
     read_into(input, opener, options, report, &mut tally, emit);
+    let s = &tally.summary;
+    tracing::debug!(
+        file = %input.name,
+        chunk_start = input.chunk.as_ref().map(|c| c.start),
+        malformed = s.malformed,
+        headers = s.headers,
+        gaps = s.nodata + s.skipdata,
+        skipped = s.files_skipped,
+        unreadable = s.files_unreadable,
+        "Input read."
+    );
     report.add(&input.name, tally);
 }
 

@@ -74,6 +74,7 @@ pub struct Report {
     inner: Mutex<Inner>,
     bytes_read: AtomicU64,
     records: AtomicU64,
+    bytes_total: AtomicU64,
 }
 
 impl Report {
@@ -90,6 +91,16 @@ impl Report {
     /// Adds records produced (for progress).
     pub fn add_records(&self, records: u64) {
         self.records.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Sets the size of all inputs together (as listed), for a progress bar's length.
+    pub fn set_bytes_total(&self, bytes: u64) {
+        self.bytes_total.store(bytes, Ordering::Relaxed);
+    }
+
+    /// The size of all inputs together, as listed (0 when unknown).
+    pub fn bytes_total(&self) -> u64 {
+        self.bytes_total.load(Ordering::Relaxed)
     }
 
     /// Bytes read so far.

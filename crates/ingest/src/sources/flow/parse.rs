@@ -112,6 +112,8 @@ pub struct LineParser {
     slot_field: Vec<Option<FieldId>>,
     selection: RowSelection,
     schema: SchemaRef,
+    /// What each builder is built from (the projection, resolved once).
+    sources: Vec<ColumnSource>,
     builders: Vec<Builder>,
     rows: usize,
     file: Arc<str>,
@@ -137,7 +139,13 @@ impl LineParser {
             .iter()
             .map(|&column| new_builder(COLUMNS[column].1))
             .collect();
+        let sources = selection
+            .projection
+            .iter()
+            .map(|&column| COLUMNS[column].1)
+            .collect();
         let mut parser = Self {
+            sources,
             format: FlowFormat::default_format(),
             field_slot: Vec::new(),
             slot_field: Vec::new(),
@@ -293,8 +301,7 @@ impl LineParser {
     }
 
     fn append(&mut self, line: &[u8], position: Position) {
-        for (index, builder) in self.builders.iter_mut().enumerate() {
-            let source = COLUMNS[self.selection.projection[index]].1;
+        for (builder, &source) in self.builders.iter_mut().zip(&self.sources) {
             let value = match source {
                 ColumnSource::Field(id) | ColumnSource::Binary(id) => {
                     self.field_slot[id].map_or(Value::Null, |slot| self.values[slot])
