@@ -127,14 +127,6 @@ fn read_into(
         Ok(opened) => opened,
         Err(e) => return unreadable(tally, format!("cannot open: {e}")),
     };
-    let parser_for = |format| {
-        LineParser::new(
-            format,
-            options.selection.clone(),
-            Arc::clone(&options.schema),
-            Arc::clone(&input.name),
-        )
-    };
     // A chunk of a large plain file: its format and first line were found when it was planned.
     if let Some(chunk) = &input.chunk {
         let Opened::File(mut handle) = opened else {
@@ -155,7 +147,7 @@ fn read_into(
             report,
         };
         let mut read = TextRead {
-            parser: parser_for(format),
+            parser: parser_for(input, options, format),
             file,
             tally,
             report,
@@ -293,14 +285,6 @@ fn read_stream(
     let unreadable = |tally: &mut InputTally, reason: String| {
         tally.problem(file, Position::File, ProblemLevel::Unreadable, reason);
     };
-    let parser_for = |format| {
-        LineParser::new(
-            format,
-            options.selection.clone(),
-            Arc::clone(&options.schema),
-            Arc::clone(&input.name),
-        )
-    };
     let mut head = vec![0u8; SNIFF_BYTES];
     let (head_len, error) = fill_until_error(&mut stream, &mut head);
     head.truncate(head_len);
@@ -371,7 +355,7 @@ fn read_stream(
             let format = options.flow.format_for(file, None);
             let mut source = Cursor::new(head).chain(stream);
             let mut read = TextRead {
-                parser: parser_for(format),
+                parser: parser_for(input, options, format),
                 file,
                 tally,
                 report,
@@ -385,6 +369,20 @@ fn read_stream(
             }
         }
     }
+}
+
+/// A line parser for `input` in `format`, building what `options` select.
+fn parser_for(
+    input: &Input,
+    options: &ReadOptions,
+    format: crate::sources::flow::FlowFormat,
+) -> LineParser {
+    LineParser::new(
+        format,
+        options.selection.clone(),
+        Arc::clone(&options.schema),
+        Arc::clone(&input.name),
+    )
 }
 
 /// Reads until `buf` is full, the stream ends or it fails; returns the bytes read and the error.
@@ -407,14 +405,8 @@ fn fill_until_error(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.
 fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    match fill_until_error(reader, buf) {
+        (n, None) => Ok(n),
+        (_, Some(e)) => Err(e),
     }
-    Ok(filled)
 }
