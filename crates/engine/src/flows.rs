@@ -11,17 +11,22 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{Expr, TableType};
+use datafusion::logical_expr::{
+    BinaryExpr, Expr, Operator, TableProviderFilterPushDown, TableType,
+};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
-use eastwest_ingest::sources::flow::RowSelection;
+use eastwest_ingest::sources::flow::{
+    COLUMNS, ColumnSource, FIELDS, FieldType, Literal, RowSelection,
+};
 use eastwest_ingest::{
     FLOWS_SCHEMA, FlowContext, Input, Opener, ReadOptions, Report, TimeWindow, read_input,
 };
@@ -75,11 +80,29 @@ impl TableProvider for FlowTable {
         TableType::Base
     }
 
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        // Inexact: the reader drops most rows that fail, DataFusion still checks every row, so
+        // a condition the reader cannot judge exactly (a Parquet file, say) is never wrong.
+        Ok(filters
+            .iter()
+            .map(|filter| {
+                if equality(filter).is_some() {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let projection: Vec<usize> = match projection {
@@ -97,6 +120,7 @@ impl TableProvider for FlowTable {
                 projection,
                 since_ms: self.window.since_ms,
                 until_ms: self.window.until_ms,
+                equals: filters.iter().filter_map(equality).collect(),
             },
             schema: Arc::clone(&schema),
             flow: self.flow.clone(),
@@ -109,6 +133,39 @@ impl TableProvider for FlowTable {
             Arc::clone(&self.report),
         )))
     }
+}
+
+/// `field = constant` (either way round) on a flow-log field, as the reader can test it on the
+/// text before building a row. Text fields compare with strings, integer fields with integers;
+/// anything else (times, casts, functions) is left to DataFusion.
+fn equality(filter: &Expr) -> Option<(usize, Literal)> {
+    let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Eq,
+        right,
+    }) = filter
+    else {
+        return None;
+    };
+    let (column, value) = match (left.as_ref(), right.as_ref()) {
+        (Expr::Column(column), Expr::Literal(value, _))
+        | (Expr::Literal(value, _), Expr::Column(column)) => (column, value),
+        _ => return None,
+    };
+    let (_, ColumnSource::Field(id)) = COLUMNS.iter().find(|(name, _)| *name == column.name)?
+    else {
+        return None;
+    };
+    let literal = match (FIELDS[*id].kind, value) {
+        (
+            FieldType::Text | FieldType::Address,
+            ScalarValue::Utf8(Some(text)) | ScalarValue::Utf8View(Some(text)),
+        ) => Literal::Text(text.clone()),
+        (FieldType::Int32, ScalarValue::Int32(Some(n))) => Literal::Int(i64::from(*n)),
+        (FieldType::Int64, ScalarValue::Int64(Some(n))) => Literal::Int(*n),
+        _ => return None,
+    };
+    Some((*id, literal))
 }
 
 /// Spreads inputs over partitions, largest first onto the least loaded (LPT scheduling).

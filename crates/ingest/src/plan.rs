@@ -1,12 +1,13 @@
 //! Splitting large plain-text flow logs into chunks that workers read in parallel.
 //!
 //! A chunk must start at a line start, know the number of its first line (problems name the
-//! line) and know the format in force there (a header line may sit anywhere). One sequential
-//! pass over the file finds all three; it only looks for line ends, so it runs at memory speed
-//! and costs a small fraction of the parse it makes parallel.
+//! line) and know the format in force there (a header line may sit anywhere). A pass over the
+//! file finds all three: it only looks for line ends, one byte range per core, so it runs at
+//! memory speed and costs a small fraction of the parse it makes parallel.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 
 use crate::input::{Chunk, Input, Location};
 use crate::sources::flow::{FlowContext, FlowFormat};
@@ -37,86 +38,176 @@ pub fn plan_chunks(input: Input, flow: &FlowContext, chunk_bytes: u64) -> Vec<In
     }
 }
 
-fn find_chunks(
-    path: &std::path::Path,
-    size: u64,
-    flow: &FlowContext,
-    chunk_bytes: u64,
-) -> Option<Vec<Chunk>> {
+fn find_chunks(path: &Path, size: u64, flow: &FlowContext, chunk_bytes: u64) -> Option<Vec<Chunk>> {
     let mut file = File::open(path).ok()?;
     let mut head = vec![0u8; SNIFF_BYTES];
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(_) => return None,
-        }
-    }
+    let filled = read_full(&mut file, &mut head).ok()?;
     head.truncate(filled);
     // Gzip and Parquet cannot be split at line ends; JSON containers are read whole.
     if head.starts_with(&[0x1f, 0x8b]) || container_of(&head) != Container::Text {
         return None;
     }
     recognise(&head, flow)?;
-    let mut file = File::open(path).ok()?;
-    let mut chunks = Vec::with_capacity((size / chunk_bytes) as usize + 1);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut offset = 0u64; // file offset of buf[0]
-    let mut line = 1u64; // number of the line starting at `line_start`
-    let mut current = Chunk {
-        start: 0,
-        end: 0,
-        first_line: 1,
-        format: None,
+    let ranges: Vec<(u64, u64)> = (0..size.div_ceil(chunk_bytes))
+        .map(|k| (k * chunk_bytes, ((k + 1) * chunk_bytes).min(size)))
+        .collect();
+    // Scan the ranges on every core: the pass is I/O and memchr, and splits as well as the
+    // parse it prepares.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(ranges.len())
+        .max(1);
+    let scans: Vec<Option<RangeScan>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let ranges = &ranges;
+                scope.spawn(move || {
+                    (worker..ranges.len())
+                        .step_by(workers)
+                        .map(|k| (k, scan_range(path, ranges[k].0, ranges[k].1).ok()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut scans = vec![None; ranges.len()];
+        for handle in handles {
+            for (k, scan) in handle.join().unwrap_or_default() {
+                scans[k] = scan;
+            }
+        }
+        scans
+    });
+    let scans: Vec<RangeScan> = scans.into_iter().collect::<Option<_>>()?;
+    let headers: Vec<&(u64, FlowFormat)> = scans.iter().flat_map(|s| &s.headers).collect();
+    let format_before = |offset: u64| {
+        headers
+            .iter()
+            .take_while(|(start, _)| *start < offset)
+            .last()
+            .map(|(_, format)| format.clone())
     };
-    let mut format: Option<FlowFormat> = None;
-    let mut carry = 0usize; // bytes of an unfinished line at the front of buf
-    loop {
-        let n = match file.read(&mut buf[carry..]) {
-            Ok(n) => n,
-            Err(_) => return None,
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(ranges.len());
+    let mut newlines_before = 0u64; // newlines in ranges before this one
+    for (k, scan) in scans.iter().enumerate() {
+        let start = if k == 0 {
+            Some(0)
+        } else {
+            scan.first_line_start
         };
+        if let Some(start) = start
+            && start < size
+        {
+            let newline_in_range = u64::from(start > ranges[k].0);
+            let first_line = 1 + newlines_before + newline_in_range;
+            if let Some(previous) = chunks.last_mut() {
+                previous.end = start;
+            }
+            chunks.push(Chunk {
+                start,
+                end: size,
+                first_line,
+                format: format_before(start),
+            });
+        }
+        newlines_before += scan.newlines;
+    }
+    Some(chunks)
+}
+
+/// What one byte range of a file holds, for planning.
+#[derive(Debug, Clone)]
+struct RangeScan {
+    /// Line ends (`\n`) at offsets inside the range.
+    newlines: u64,
+    /// The first offset at or after the range start where a line starts (the byte before it is
+    /// a line end), if any line starts inside the range.
+    first_line_start: Option<u64>,
+    /// Header lines that start inside the range, with the formats they declare.
+    headers: Vec<(u64, FlowFormat)>,
+}
+
+/// Scans `[start, end)` of a file. The byte before `start` is read too, to know whether a line
+/// starts right at `start`; a header line that runs past `end` is read to its end.
+fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
+    let mut file = File::open(path)?;
+    let from = start.saturating_sub(1);
+    file.seek(SeekFrom::Start(from))?;
+    let mut reader = (&mut file).take(end - from);
+    let mut buf = vec![0u8; ((end - from) as usize).min(1 << 20)];
+    let mut scan = RangeScan {
+        newlines: 0,
+        first_line_start: None,
+        headers: Vec::new(),
+    };
+    let mut offset = from; // file offset of buf[0]
+    // True when the byte at `offset` starts a line.
+    let mut at_line_start = start == 0;
+    let mut header_candidates = Vec::new();
+    loop {
+        let n = read_full(&mut reader, &mut buf)?;
         if n == 0 {
             break;
         }
-        let filled = carry + n;
-        let mut line_start = 0usize;
-        while let Some(pos) = memchr::memchr(b'\n', &buf[line_start..filled]) {
-            let end = line_start + pos;
-            // Header lines start with a lower-case letter; data lines almost never do.
-            if buf.get(line_start).is_some_and(u8::is_ascii_lowercase)
-                && let Some(header) = FlowFormat::from_header_line(&buf[line_start..end])
-            {
-                format = Some(header);
+        let block = &buf[..n];
+        let mut line_start = at_line_start.then_some(0usize);
+        for position in memchr::memchr_iter(b'\n', block).chain(std::iter::once(usize::MAX)) {
+            if let Some(ls) = line_start {
+                let absolute = offset + ls as u64;
+                if absolute >= start && absolute < end {
+                    scan.first_line_start.get_or_insert(absolute);
+                    // Header lines start with a lower-case letter; most data lines do not.
+                    if block.get(ls).is_some_and(u8::is_ascii_lowercase) {
+                        match memchr::memchr(b'\n', &block[ls..]) {
+                            Some(length) => {
+                                let line = &block[ls..ls + length];
+                                if let Some(format) = FlowFormat::from_header_line(
+                                    line.strip_suffix(b"\r").unwrap_or(line),
+                                ) {
+                                    scan.headers.push((absolute, format));
+                                }
+                            }
+                            // The line runs past this block: look at it once the scan is done.
+                            None => header_candidates.push(absolute),
+                        }
+                    }
+                }
             }
-            line += 1;
-            line_start = end + 1;
-            let next_start = offset + line_start as u64;
-            if next_start - current.start >= chunk_bytes && next_start < size {
-                current.end = next_start;
-                chunks.push(std::mem::replace(
-                    &mut current,
-                    Chunk {
-                        start: next_start,
-                        end: 0,
-                        first_line: line,
-                        format: format.clone(),
-                    },
-                ));
+            if position == usize::MAX {
+                break;
             }
+            if offset + position as u64 >= start {
+                scan.newlines += 1;
+            }
+            line_start = Some(position + 1).filter(|&p| p < n);
         }
-        if line_start == 0 && filled == buf.len() {
-            // A line longer than the buffer: grow so the pass still finds its end.
-            buf.resize(buf.len() * 2, 0);
-            carry = filled;
-            continue;
-        }
-        buf.copy_within(line_start..filled, 0);
-        carry = filled - line_start;
-        offset += line_start as u64;
+        at_line_start = block.last() == Some(&b'\n');
+        offset += n as u64;
     }
-    current.end = size;
-    chunks.push(current);
-    Some(chunks)
+    let mut line = vec![0u8; crate::sources::flow::parse::MAX_LINE_BYTES];
+    for candidate in header_candidates {
+        file.seek(SeekFrom::Start(candidate))?;
+        let n = read_full(&mut file, &mut line)?;
+        let line = &line[..n];
+        let line = memchr::memchr(b'\n', line).map_or(line, |end| &line[..end]);
+        if let Some(format) = FlowFormat::from_header_line(line.strip_suffix(b"\r").unwrap_or(line))
+        {
+            scan.headers.push((candidate, format));
+        }
+    }
+    scan.headers.sort_by_key(|(offset, _)| *offset);
+    Ok(scan)
+}
+
+/// Reads until `buf` is full or the input ends.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }

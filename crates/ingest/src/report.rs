@@ -130,6 +130,7 @@ impl Report {
         total.nodata += s.nodata;
         total.skipdata += s.skipdata;
         total.out_of_window += s.out_of_window;
+        total.filtered += s.filtered;
         if tally.problem_count > 0 {
             *inner.problems_per_file.entry(file.to_string()).or_default() += tally.problem_count;
         }

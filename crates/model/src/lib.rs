@@ -108,7 +108,7 @@ pub struct ReadSummary {
     pub files_pruned: u64,
     /// Bytes read from storage (compressed size for compressed inputs).
     pub bytes_read: u64,
-    /// Records turned into rows.
+    /// Records returned as rows.
     pub records: u64,
     /// Records that did not parse and were skipped.
     pub malformed: u64,
@@ -120,4 +120,7 @@ pub struct ReadSummary {
     pub skipdata: u64,
     /// Records outside `--since/--until`, read but not returned.
     pub out_of_window: u64,
+    /// Records a query's condition left out while reading (`WHERE action = 'REJECT'`), read but
+    /// not returned.
+    pub filtered: u64,
 }

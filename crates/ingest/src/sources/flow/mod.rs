@@ -19,7 +19,7 @@ use eastwest_model::{LogKind, Position};
 
 pub use fields::{COLUMNS, ColumnSource, FIELDS, FLOWS_SCHEMA, FieldType, FlowField, field_id};
 pub use format::{DEFAULT_FORMAT, FlowFormat, FormatError, Slot};
-pub use parse::{LineOutcome, LineParser, RowSelection};
+pub use parse::{LineOutcome, LineParser, Literal, RowSelection};
 
 use super::{Container, Source};
 
@@ -82,6 +82,7 @@ pub fn is_flow_line(line: &[u8], format: &FlowFormat) -> bool {
         projection: Vec::new(),
         since_ms: None,
         until_ms: None,
+        equals: Vec::new(),
     };
     let mut parser = LineParser::new(
         format.clone(),
@@ -91,7 +92,7 @@ pub fn is_flow_line(line: &[u8], format: &FlowFormat) -> bool {
     );
     matches!(
         parser.push_line(line, Position::Line(1)),
-        LineOutcome::Row | LineOutcome::Header | LineOutcome::Gap(_)
+        LineOutcome::Row | LineOutcome::Header | LineOutcome::Gap(_) | LineOutcome::Filtered
     )
 }
 

@@ -43,6 +43,7 @@ impl TextRead<'_> {
     pub fn line(&mut self, line: &[u8], position: Position) -> bool {
         match self.parser.push_line(line, position) {
             LineOutcome::Row | LineOutcome::Blank => {}
+            LineOutcome::Filtered => self.tally.summary.filtered += 1,
             LineOutcome::Header => self.tally.summary.headers += 1,
             LineOutcome::OutOfWindow => self.tally.summary.out_of_window += 1,
             LineOutcome::Gap(gap) => {
