@@ -171,13 +171,10 @@ fn equality(filter: &Expr) -> Option<(usize, Literal)> {
 /// Spreads inputs over partitions, largest first onto the least loaded (LPT scheduling).
 fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
     let mut order: Vec<&Input> = inputs.iter().collect();
-    order.sort_by_key(|input| {
-        let size = input.chunk.as_ref().map_or(input.size, |c| c.end - c.start);
-        std::cmp::Reverse(size)
-    });
+    order.sort_by_key(|input| std::cmp::Reverse(input.work_bytes()));
     let mut assigned: Vec<(u64, Vec<Input>)> = (0..partitions).map(|_| (0, Vec::new())).collect();
     for input in order {
-        let size = input.chunk.as_ref().map_or(input.size, |c| c.end - c.start);
+        let size = input.work_bytes();
         if let Some(lightest) = assigned.iter_mut().min_by_key(|(load, _)| *load) {
             lightest.0 += size.max(1);
             lightest.1.push(input.clone());
@@ -187,9 +184,12 @@ fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
     assigned
         .into_iter()
         .map(|(_, mut inputs)| {
-            inputs.sort_by(|a, b| {
-                (&a.name, a.chunk.as_ref().map(|c| c.start))
-                    .cmp(&(&b.name, b.chunk.as_ref().map(|c| c.start)))
+            inputs.sort_by_key(|i| {
+                let part = (
+                    i.chunk.as_ref().map(|c| c.start),
+                    i.row_groups.as_ref().map(|g| g.first),
+                );
+                (Arc::clone(&i.name), part)
             });
             inputs
         })

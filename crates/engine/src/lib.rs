@@ -75,10 +75,7 @@ impl Engine {
             .into_iter()
             .flat_map(|input| plan_chunks(input, &options.flow, CHUNK_BYTES))
             .collect();
-        let bytes: u64 = files
-            .iter()
-            .map(|f| f.chunk.as_ref().map_or(f.size, |c| c.end - c.start))
-            .sum();
+        let bytes: u64 = files.iter().map(Input::work_bytes).sum();
         report.set_bytes_total(bytes);
         tracing::info!(
             parts = files.len(),

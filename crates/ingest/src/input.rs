@@ -39,6 +39,19 @@ pub struct Chunk {
     pub format: Option<FlowFormat>,
 }
 
+/// A run of row groups of a large Parquet file, read by one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowGroups {
+    /// Index of the first row group.
+    pub first: usize,
+    /// How many row groups.
+    pub count: usize,
+    /// 0-based number of the first row in the file (rows are numbered across the file).
+    pub first_row: u64,
+    /// Compressed bytes of these row groups, for balancing work.
+    pub bytes: u64,
+}
+
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
@@ -48,8 +61,27 @@ pub struct Input {
     pub location: Location,
     /// Its size in bytes, as listed.
     pub size: u64,
-    /// The part of it to read, when a large file is split between workers.
+    /// The part of it to read, when a large text file is split between workers.
     pub chunk: Option<Chunk>,
+    /// The row groups to read, when a large Parquet file is split between workers.
+    pub row_groups: Option<RowGroups>,
+}
+
+impl Input {
+    /// Bytes this input (or its part) covers, for balancing work.
+    pub fn work_bytes(&self) -> u64 {
+        match (&self.chunk, &self.row_groups) {
+            (Some(chunk), _) => chunk.end - chunk.start,
+            (None, Some(groups)) => groups.bytes,
+            (None, None) => self.size,
+        }
+    }
+
+    /// True for the part that starts the file (or a whole file): its reader counts the file.
+    pub fn is_first_part(&self) -> bool {
+        self.chunk.as_ref().is_none_or(|c| c.start == 0)
+            && self.row_groups.as_ref().is_none_or(|g| g.first == 0)
+    }
 }
 
 /// A time window, epoch milliseconds, `since` inclusive and `until` exclusive.
@@ -245,6 +277,7 @@ fn local_input(path: PathBuf, size: u64) -> Input {
         location: Location::Local(path),
         size,
         chunk: None,
+        row_groups: None,
     }
 }
 

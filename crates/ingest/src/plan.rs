@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::input::{Chunk, Input, Location};
+use crate::input::{Chunk, Input, Location, RowGroups};
 use crate::sources::flow::{FlowContext, FlowFormat};
 use crate::sources::{Container, SNIFF_BYTES, container_of, recognise};
 
@@ -20,12 +20,21 @@ pub const CHUNK_BYTES: u64 = 32 << 20;
 /// it whole. A file that cannot be planned (unreadable, not a flow log) is returned whole so
 /// that reading it reports why.
 pub fn plan_chunks(input: Input, flow: &FlowContext, chunk_bytes: u64) -> Vec<Input> {
-    if input.size <= chunk_bytes || input.chunk.is_some() {
+    if input.size <= chunk_bytes || input.chunk.is_some() || input.row_groups.is_some() {
         return vec![input];
     }
     let Location::Local(path) = &input.location else {
         return vec![input];
     };
+    if let Some(groups) = parquet_parts(path) {
+        return groups
+            .into_iter()
+            .map(|groups| Input {
+                row_groups: Some(groups),
+                ..input.clone()
+            })
+            .collect();
+    }
     match find_chunks(path, input.size, flow, chunk_bytes) {
         Some(chunks) if chunks.len() > 1 => chunks
             .into_iter()
@@ -36,6 +45,38 @@ pub fn plan_chunks(input: Input, flow: &FlowContext, chunk_bytes: u64) -> Vec<In
             .collect(),
         _ => vec![input],
     }
+}
+
+/// One part per row group of a Parquet file with several; None for anything else.
+fn parquet_parts(path: &Path) -> Option<Vec<RowGroups>> {
+    let mut file = File::open(path).ok()?;
+    let mut magic = [0u8; 4];
+    if read_full(&mut file, &mut magic).ok()? != 4 || &magic != b"PAR1" {
+        return None;
+    }
+    let metadata = parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .ok()?;
+    let groups = metadata.row_groups();
+    if groups.len() < 2 {
+        return None;
+    }
+    let mut first_row = 0u64;
+    let parts = groups
+        .iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let part = RowGroups {
+                first: index,
+                count: 1,
+                first_row,
+                bytes: group.compressed_size().max(0) as u64,
+            };
+            first_row += group.num_rows().max(0) as u64;
+            part
+        })
+        .collect();
+    Some(parts)
 }
 
 fn find_chunks(path: &Path, size: u64, flow: &FlowContext, chunk_bytes: u64) -> Option<Vec<Chunk>> {

@@ -135,7 +135,7 @@ fn read_into(
         if let Err(e) = handle.seek(SeekFrom::Start(chunk.start)) {
             return unreadable(tally, format!("cannot seek: {e}"));
         }
-        if chunk.start == 0 {
+        if input.is_first_part() {
             tally.summary.files_read += 1;
         }
         let format = chunk
@@ -329,7 +329,7 @@ fn read_stream(
                 Some(Opened::File(handle)) => match handle.try_clone() {
                     Ok(handle) => read_parquet(
                         handle,
-                        file,
+                        input,
                         &options.selection,
                         &options.schema,
                         tally,
@@ -340,7 +340,7 @@ fn read_stream(
                 },
                 Some(Opened::Bytes(bytes)) => read_parquet(
                     bytes.clone(),
-                    file,
+                    input,
                     &options.selection,
                     &options.schema,
                     tally,

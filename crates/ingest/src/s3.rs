@@ -76,6 +76,7 @@ impl S3Store {
                     },
                     size: object.size().unwrap_or(0).max(0) as u64,
                     chunk: None,
+                    row_groups: None,
                 });
             }
         }

@@ -165,6 +165,11 @@ fn firehose_log_group_selects_its_flow_logs_format() {
 
 /// Writes records as a Parquet file shaped like AWS's S3 delivery (underscore names, AWS types).
 fn aws_parquet(path: &std::path::Path) {
+    aws_parquet_with_groups(path, 1024);
+}
+
+/// The same, with at most `rows_per_group` rows per row group.
+fn aws_parquet_with_groups(path: &std::path::Path, rows_per_group: usize) {
     let schema = Arc::new(Schema::new(vec![
         Field::new("version", DataType::Int32, true),
         Field::new("account_id", DataType::Utf8, true),
@@ -231,6 +236,7 @@ fn aws_parquet(path: &std::path::Path) {
     let file = std::fs::File::create(path).expect("create");
     let properties = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(rows_per_group))
         .build();
     let mut writer =
         parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties)).expect("writer");
@@ -398,4 +404,35 @@ fn demo_samples_read_cleanly_but_for_the_known_bogus_line() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].file.ends_with("v5-with-header.log"));
     assert_eq!(read.rows(), 17);
+}
+
+#[test]
+fn parquet_row_groups_split_between_workers_read_like_the_whole_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    aws_parquet_with_groups(&dir.path().join("flows.parquet"), 1);
+    let (inputs, _) =
+        eastwest_ingest::input::list_local(dir.path(), &TimeWindow::default()).expect("listed");
+    let parts = eastwest_ingest::plan::plan_chunks(inputs[0].clone(), &FlowContext::default(), 1);
+    assert_eq!(parts.len(), 4, "one part per row group");
+    let whole = read_path_with(
+        dir.path(),
+        FlowContext::default(),
+        TimeWindow::default(),
+        u64::MAX,
+    );
+    let split = read_path_with(dir.path(), FlowContext::default(), TimeWindow::default(), 1);
+    assert_eq!(whole.rows(), 2);
+    assert_eq!(split.rows(), 2);
+    for row in 0..2 {
+        assert_eq!(whole.int("source_line", row), split.int("source_line", row));
+        assert_eq!(whole.text("srcaddr", row), split.text("srcaddr", row));
+    }
+    assert_eq!(
+        split.report.summary().files_read,
+        1,
+        "one file, however many parts"
+    );
+    assert_eq!(split.report.summary().skipdata, 1);
+    assert_eq!(whole.report.problems(), split.report.problems());
+    assert_eq!(split.report.problems()[0].position, Position::Row(4));
 }

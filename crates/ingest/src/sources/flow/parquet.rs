@@ -1,6 +1,11 @@
 //! Flow logs as Parquet, as S3 delivery writes them: one column per field, `_` for `-`
 //! (`pkt_srcaddr`), INT_32/INT_64/STRING as AWS documents. Columns are mapped by name, so any
 //! field order and any subset of fields read; fields the file lacks are null.
+//!
+//! Unlike text, Parquet values arrive typed, so only addresses (strings) can be malformed; an
+//! address column is read and checked when the query uses it (its text or binary column), and a
+//! row with a bad one is reported and left out. A query that touches no address does not pay
+//! for parsing them.
 
 use std::sync::Arc;
 
@@ -19,6 +24,7 @@ use parquet::file::reader::ChunkReader;
 use super::fields::{COLUMNS, ColumnSource, FIELDS, FieldId, FieldType, field_id};
 use super::parse::{BATCH_ROWS, RowSelection, parse_ip, source_file_column};
 use super::text::Emit;
+use crate::input::Input;
 use crate::report::{InputTally, Report};
 
 /// Fewest flow-log columns a Parquet file must have to be read as a flow log.
@@ -31,13 +37,14 @@ type ParsedAddresses = (FieldId, StringArray, Vec<Option<[u8; 16]>>);
 /// Reads a Parquet flow-log file.
 pub fn read_parquet<R: ChunkReader + 'static>(
     data: R,
-    file: &str,
+    input: &Input,
     selection: &RowSelection,
     schema: &SchemaRef,
     tally: &mut InputTally,
     report: &Report,
     emit: &mut Emit<'_>,
 ) {
+    let file = &*input.name;
     let unreadable = |tally: &mut InputTally, position, e: &dyn std::fmt::Display| {
         tally.problem(
             file,
@@ -67,13 +74,14 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         );
         return;
     }
-    tally.summary.files_read += 1;
+    if input.is_first_part() {
+        tally.summary.files_read += 1;
+    }
     let by_name = |name: &str| field_id(name).expect("catalog field");
     let log_status = by_name("log-status");
     let interface = by_name("interface-id");
     let (start, end) = (by_name("start"), by_name("end"));
     let mut needed: Vec<FieldId> = vec![log_status, interface, start, end];
-    needed.extend((0..FIELDS.len()).filter(|&id| FIELDS[id].kind == FieldType::Address));
     for &column in &selection.projection {
         if let ColumnSource::Field(id) | ColumnSource::Binary(id) = COLUMNS[column].1 {
             needed.push(id);
@@ -84,15 +92,24 @@ pub fn read_parquet<R: ChunkReader + 'static>(
     let mut roots: Vec<usize> = needed.iter().filter_map(|&id| file_column[id]).collect();
     roots.sort_unstable();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let row_group_count = builder.metadata().num_row_groups();
     let reader = match builder
         .with_projection(mask)
+        .with_row_groups(match &input.row_groups {
+            Some(groups) => (groups.first..groups.first + groups.count).collect(),
+            None => (0..row_group_count).collect(),
+        })
         .with_batch_size(BATCH_ROWS)
         .build()
     {
         Ok(reader) => reader,
         Err(e) => return unreadable(tally, Position::File, &e),
     };
-    let mut rows_before = 0u64;
+    // Rows are numbered across the file, whichever part of it this is.
+    let mut rows_before = input
+        .row_groups
+        .as_ref()
+        .map_or(0, |groups| groups.first_row);
     for batch in reader {
         let batch = match batch {
             Ok(batch) => batch,
@@ -111,7 +128,9 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         let starts = times(start);
         let ends = times(end);
         // Addresses, parsed once for validation and for the binary columns.
-        let addresses: Vec<ParsedAddresses> = (0..FIELDS.len())
+        let addresses: Vec<ParsedAddresses> = needed
+            .iter()
+            .copied()
             .filter(|&id| FIELDS[id].kind == FieldType::Address)
             .filter_map(|id| {
                 let strings = text(id)?;
