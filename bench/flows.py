@@ -313,7 +313,14 @@ def render(args, binary, version, started, host, n, files, count_rows, top_rows,
     w("")
     w(
         "DuckDB reads only the columns a query uses (here `log_status`, to leave out the coverage gaps); "
-        "from Parquet that is one dictionary-encoded column.\n"
+        "from Parquet that is one dictionary-encoded column. eastwest also reads `interface_id`, `start` "
+        "and `end` from Parquet, to account NODATA/SKIPDATA gaps per ENI, and checks every field of every "
+        "text line whatever the query asks (so a file reports the same malformed lines for every query).\n"
+    )
+    w(
+        "For gzip, eastwest inflates on a thread of its own while the reader parses, also with "
+        "`--threads 1`: its 1-thread gzip column uses up to two cores. DuckDB inflates and parses on "
+        "its worker threads.\n"
     )
     w("## A question: top 10 sources by distinct REJECT destination ports\n")
     w(f"Best of {args.runs} wall-clock runs; in parentheses million records per second (per core for 1 thread).\n")
