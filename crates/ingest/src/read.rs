@@ -120,20 +120,17 @@ fn read_into(
     emit: &mut Emit<'_>,
 ) {
     let file = &*input.name;
-    let unreadable = |tally: &mut InputTally, reason: String| {
-        tally.problem(file, Position::File, ProblemLevel::Unreadable, reason);
-    };
     let opened = match opener.open(input) {
         Ok(opened) => opened,
-        Err(e) => return unreadable(tally, format!("cannot open: {e}")),
+        Err(e) => return tally.unreadable(file, format!("cannot open: {e}")),
     };
     // A chunk of a large plain file: its format and first line were found when it was planned.
     if let Some(chunk) = &input.chunk {
         let Opened::File(mut handle) = opened else {
-            return unreadable(tally, "chunks are planned for local files only".into());
+            return tally.unreadable(file, "chunks are planned for local files only".into());
         };
         if let Err(e) = handle.seek(SeekFrom::Start(chunk.start)) {
-            return unreadable(tally, format!("cannot seek: {e}"));
+            return tally.unreadable(file, format!("cannot seek: {e}"));
         }
         if input.is_first_part() {
             tally.summary.files_read += 1;
@@ -171,7 +168,7 @@ fn read_into(
     let mut magic = [0u8; 4];
     let magic_len = match fill(&mut raw, &mut magic) {
         Ok(n) => n,
-        Err(e) => return unreadable(tally, format!("read failed: {e}")),
+        Err(e) => return tally.unreadable(file, format!("read failed: {e}")),
     };
     let magic = &magic[..magic_len];
     let rest = Cursor::new(magic.to_vec()).chain(raw);
@@ -282,9 +279,6 @@ fn read_stream(
     emit: &mut Emit<'_>,
 ) {
     let file = &*input.name;
-    let unreadable = |tally: &mut InputTally, reason: String| {
-        tally.problem(file, Position::File, ProblemLevel::Unreadable, reason);
-    };
     let mut head = vec![0u8; SNIFF_BYTES];
     let (head_len, error) = fill_until_error(&mut stream, &mut head);
     head.truncate(head_len);
@@ -295,7 +289,7 @@ fn read_stream(
             } else {
                 "read failed"
             };
-            return unreadable(tally, format!("{what}: {e}"));
+            return tally.unreadable(file, format!("{what}: {e}"));
         }
         // Damage within the first bytes: read what came before it, then report the error at
         // the line where it struck.
@@ -325,7 +319,7 @@ fn read_stream(
         LogKind::FlowParquet => {
             drop(stream);
             match opened {
-                None => unreadable(tally, "Parquet inside gzip: decompress it first".into()),
+                None => tally.unreadable(file, "Parquet inside gzip: decompress it first".into()),
                 Some(Opened::File(handle)) => match handle.try_clone() {
                     Ok(handle) => read_parquet(
                         handle,
@@ -336,7 +330,7 @@ fn read_stream(
                         report,
                         emit,
                     ),
-                    Err(e) => unreadable(tally, format!("cannot reopen for Parquet: {e}")),
+                    Err(e) => tally.unreadable(file, format!("cannot reopen for Parquet: {e}")),
                 },
                 Some(Opened::Bytes(bytes)) => read_parquet(
                     bytes.clone(),

@@ -41,6 +41,11 @@ pub struct InputTally {
 }
 
 impl InputTally {
+    /// Notes that the whole input (or the rest of it) could not be read.
+    pub fn unreadable(&mut self, file: &str, reason: String) {
+        self.problem(file, Position::File, ProblemLevel::Unreadable, reason);
+    }
+
     /// Notes a problem (kept in detail while under the bound).
     pub fn problem(&mut self, file: &str, position: Position, level: ProblemLevel, reason: String) {
         self.problem_count += 1;
