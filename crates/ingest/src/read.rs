@@ -96,7 +96,12 @@ pub fn read_input(
     emit: &mut Emit<'_>,
 ) {
     let mut tally = InputTally::default();
-    read_into(input, opener, options, report, &mut tally, emit);
+    let job = Job {
+        input,
+        options,
+        report,
+    };
+    read_into(&job, opener, &mut tally, emit);
     let s = &tally.summary;
     tracing::debug!(
         file = %input.name,
@@ -111,14 +116,20 @@ pub fn read_input(
     report.add(&input.name, tally);
 }
 
-fn read_into(
-    input: &Input,
-    opener: &Opener,
-    options: &ReadOptions,
-    report: &Report,
-    tally: &mut InputTally,
-    emit: &mut Emit<'_>,
-) {
+/// What is being read, how, and where it is accounted: passed together through the readers.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    input: &'a Input,
+    options: &'a ReadOptions,
+    report: &'a Report,
+}
+
+fn read_into(job: &Job<'_>, opener: &Opener, tally: &mut InputTally, emit: &mut Emit<'_>) {
+    let Job {
+        input,
+        options,
+        report,
+    } = *job;
     let file = &*input.name;
     let opened = match opener.open(input) {
         Ok(opened) => opened,
@@ -173,16 +184,7 @@ fn read_into(
     let magic = &magic[..magic_len];
     let rest = Cursor::new(magic.to_vec()).chain(raw);
     if !magic.starts_with(&[0x1f, 0x8b]) {
-        return read_stream(
-            Box::new(rest),
-            false,
-            Some(&opened),
-            input,
-            options,
-            report,
-            tally,
-            emit,
-        );
+        return read_stream(job, Box::new(rest), false, Some(&opened), tally, emit);
     }
     // Gzip: one thread inflates while this one parses, so a single compressed file uses two
     // cores. The channel is short: memory stays a few blocks whatever the file size.
@@ -213,16 +215,7 @@ fn read_into(
             block: Vec::new(),
             at: 0,
         };
-        read_stream(
-            Box::new(stream),
-            true,
-            None,
-            input,
-            options,
-            report,
-            tally,
-            emit,
-        );
+        read_stream(job, Box::new(stream), true, None, tally, emit);
     });
 }
 
@@ -267,17 +260,19 @@ impl Read for ChannelReader {
 /// Recognises a (decompressed) stream and reads it with its source's reader. `opened` is the
 /// raw input for readers that need random access (Parquet); None when the stream was
 /// compressed.
-#[allow(clippy::too_many_arguments)] // The reading context, passed through one level.
 fn read_stream(
+    job: &Job<'_>,
     mut stream: Box<dyn Read + '_>,
     gzip: bool,
     opened: Option<&Opened>,
-    input: &Input,
-    options: &ReadOptions,
-    report: &Report,
     tally: &mut InputTally,
     emit: &mut Emit<'_>,
 ) {
+    let Job {
+        input,
+        options,
+        report,
+    } = *job;
     let file = &*input.name;
     let mut head = vec![0u8; SNIFF_BYTES];
     let (head_len, error) = fill_until_error(&mut stream, &mut head);
