@@ -187,3 +187,45 @@ fn demo_reads_the_bundled_samples_and_answers_its_questions() {
     );
     assert!(text(&out.stderr).contains("v5-with-header.log:4"));
 }
+
+#[test]
+fn inventory_log_format_reads_a_headerless_custom_format_file() {
+    // The TCP-flag records AWS documents are in the custom format of flow log
+    // fl-01234567890123456 in the AWS CLI's describe-flow-logs example; without a header line only
+    // the inventory tells eastwest how to read them.
+    let docs =
+        std::fs::read_to_string(testdata("flow/documented_example_records.txt")).expect("sample");
+    let records: Vec<&str> = docs.lines().filter(|l| l.starts_with("3 vpc-")).collect();
+    assert_eq!(records.len(), 8);
+    let dir = tempfile::tempdir().expect("dir");
+    let name =
+        "123456789012_vpcflowlogs_us-east-1_fl-01234567890123456_20190826T1930Z_abcd1234.log";
+    let file = dir.path().join(name);
+    std::fs::write(&file, records.join("\n")).expect("write");
+    let sql = "SELECT count(*) AS n, sum(bytes) AS bytes, max(tcp_flags) AS flags FROM flows";
+    let without = eastwest(&[
+        "query",
+        "--format",
+        "csv",
+        sql,
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(text(&without.stdout), "n,bytes,flags\n0,,\n");
+    assert!(
+        text(&without.stderr).contains("not a kind eastwest reads"),
+        "{}",
+        text(&without.stderr)
+    );
+    let inventory = testdata("inventory/aws-cli-examples");
+    let with = eastwest(&[
+        "query",
+        "--format",
+        "csv",
+        "--inventory",
+        inventory.to_str().expect("path"),
+        sql,
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
+    assert_eq!(text(&with.stdout), "n,bytes,flags\n8,23462480,19\n");
+}
