@@ -55,6 +55,10 @@ const QUESTIONS: &[(&str, &str)] = &[
          GROUP BY 1, 2, 3 ORDER BY bytes DESC LIMIT 10",
     ),
     (
+        "Where did logging leave gaps (NODATA: nothing to log; SKIPDATA: records dropped)?",
+        "SELECT interface_id, log_status, start, \"end\" FROM flow_gaps ORDER BY interface_id",
+    ),
+    (
         "Which flows involved an AWS service (flow-log v5 fields)?",
         "SELECT srcaddr, dstaddr, pkt_src_aws_service, pkt_dst_aws_service, flow_direction \
          FROM flows WHERE pkt_src_aws_service IS NOT NULL OR pkt_dst_aws_service IS NOT NULL",
@@ -131,8 +135,10 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     for (question, sql) in QUESTIONS {
         let batches = engine.sql(sql).await?.collect().await?;
         let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Quoted so that the line can be pasted into a shell as it is.
+        let quote = if one_line.contains('\'') { '"' } else { '\'' };
         println!(
-            "{question}\n  $ eastwest query \"{one_line}\" {}",
+            "{question}\n  $ eastwest query {quote}{one_line}{quote} {}",
             dir.display()
         );
         write(&batches, Format::Table, &mut out)?;

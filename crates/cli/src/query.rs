@@ -19,7 +19,7 @@ use crate::{EXIT_BAD_INPUT, Global};
 /// Arguments of `query`.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// The SQL to run, over the table `flows`.
+    /// The SQL to run, over the tables `flows` (traffic) and `flow_gaps` (NODATA/SKIPDATA).
     pub sql: String,
     /// Files, directories (walked recursively) or s3://bucket/prefix URLs.
     #[arg(required = true)]

@@ -185,6 +185,16 @@ fn demo_reads_the_bundled_samples_and_answers_its_questions() {
         stdout.contains("| eni-1235b8ca123456789 | 172.31.9.69"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("| eni-11111111aaaaaaaaa | SKIPDATA   | 2015-05-10T18:01:16Z"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "$ eastwest query 'SELECT interface_id, log_status, start, \"end\" FROM flow_gaps"
+        ),
+        "{stdout}"
+    );
     assert!(text(&out.stderr).contains("v5-with-header.log:4"));
 }
 

@@ -41,6 +41,7 @@ pub struct FlowTable {
     flow: FlowContext,
     window: TimeWindow,
     report: Arc<Report>,
+    gaps: bool,
 }
 
 impl fmt::Debug for FlowTable {
@@ -66,6 +67,22 @@ impl FlowTable {
             flow,
             window,
             report,
+            gaps: false,
+        }
+    }
+}
+
+impl FlowTable {
+    /// The same inputs as the `flow_gaps` table: the NODATA and SKIPDATA records (intervals in
+    /// which an ENI logged nothing, or AWS dropped its records) as rows, with the `flows` columns.
+    pub fn gaps(&self) -> Self {
+        Self {
+            inputs: Arc::clone(&self.inputs),
+            opener: self.opener.clone(),
+            flow: self.flow.clone(),
+            window: self.window,
+            report: Arc::clone(&self.report),
+            gaps: true,
         }
     }
 }
@@ -121,6 +138,7 @@ impl TableProvider for FlowTable {
                 since_ms: self.window.since_ms,
                 until_ms: self.window.until_ms,
                 equals: filters.iter().filter_map(equality).collect(),
+                gaps: self.gaps,
             },
             schema: Arc::clone(&schema),
             flow: self.flow.clone(),

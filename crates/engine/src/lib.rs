@@ -1,7 +1,8 @@
 //! The analytics engine of eastwest: a DataFusion session with the log tables registered.
 //!
 //! Today it holds the `flows` table ([`flows::FlowTable`]) over any mix of inputs (files,
-//! directories, `s3://` prefixes) and the address functions of [`udf`]. Detectors will run their
+//! directories, `s3://` prefixes), the `flow_gaps` table of NODATA/SKIPDATA records over the
+//! same inputs, and the address functions of [`udf`]. Detectors will run their
 //! plans on the same session; the distributed engine will register the same tables.
 #![deny(missing_docs)]
 
@@ -90,6 +91,8 @@ impl Engine {
             options.window,
             Arc::clone(&report),
         );
+        self.context
+            .register_table("flow_gaps", Arc::new(table.gaps()))?;
         self.context.register_table("flows", Arc::new(table))?;
         Ok(report)
     }

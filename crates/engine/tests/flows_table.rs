@@ -179,3 +179,56 @@ async fn pushed_down_equalities_answer_like_unpushed_ones() {
     // The bogus line is reported by every scan, whatever the query pushed down.
     assert_eq!(report.summary().malformed, 2 * pairs.len() as u64);
 }
+
+#[tokio::test]
+async fn flow_gaps_holds_the_nodata_and_skipdata_records_and_flows_does_not() {
+    let engine = Engine::new(2);
+    let report = engine
+        .register_flows(&[demo()], FlowOptions::default())
+        .await
+        .expect("registered");
+    let batches = engine
+        .sql("SELECT interface_id, log_status, CAST(to_unixtime(\"end\") - to_unixtime(start) AS BIGINT) AS seconds FROM flow_gaps ORDER BY log_status")
+        .await
+        .expect("plans")
+        .collect()
+        .await
+        .expect("runs");
+    let rows: Vec<(String, String, i64)> = batches
+        .iter()
+        .flat_map(|b| {
+            (0..b.num_rows()).map(move |r| {
+                (
+                    b.column(0).as_string::<i32>().value(r).to_string(),
+                    b.column(1).as_string::<i32>().value(r).to_string(),
+                    b.column(2).as_primitive::<Int64Type>().value(r),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "eni-1235b8ca123456789".to_string(),
+                "NODATA".to_string(),
+                58
+            ),
+            (
+                "eni-11111111aaaaaaaaa".to_string(),
+                "SKIPDATA".to_string(),
+                58
+            ),
+        ]
+    );
+    let traffic = engine
+        .sql("SELECT count(*) FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA')")
+        .await
+        .expect("plans")
+        .collect()
+        .await
+        .expect("runs");
+    assert_eq!(single_i64(&traffic), 0);
+    // Reading gaps leaves the traffic out, and says so.
+    assert_eq!(report.summary().filtered, 17);
+}

@@ -277,6 +277,39 @@ fn parquet_as_s3_delivers_it_with_hive_partitions() {
     assert_eq!(problems[0].position, Position::Row(4));
     assert!(problems[0].reason.contains("not-an-ip"));
 
+    // Read for gaps, the same file gives the SKIPDATA row instead of the traffic.
+    let gaps = eastwest_ingest::ReadOptions {
+        selection: eastwest_ingest::RowSelection {
+            gaps: true,
+            ..eastwest_ingest::RowSelection::all()
+        },
+        schema: eastwest_ingest::FLOWS_SCHEMA.clone(),
+        flow: FlowContext::default(),
+    };
+    let (inputs, _) =
+        eastwest_ingest::input::list_local(dir.path(), &TimeWindow::default()).expect("listed");
+    let mut rows = Vec::new();
+    eastwest_ingest::read_input(
+        &inputs[0],
+        &eastwest_ingest::Opener::local(),
+        &gaps,
+        &eastwest_ingest::Report::new(),
+        &mut |b| {
+            rows.push(b);
+            true
+        },
+    );
+    assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    let interface = rows[0].column_by_name("interface_id").expect("column");
+    assert_eq!(
+        interface
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("text")
+            .value(0),
+        "eni-b"
+    );
+
     // Pruned by its hour partition when the window is another day.
     let window = TimeWindow {
         since_ms: parse_time("2014-12-15"),

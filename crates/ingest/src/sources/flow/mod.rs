@@ -83,6 +83,7 @@ pub fn is_flow_line(line: &[u8], format: &FlowFormat) -> bool {
         since_ms: None,
         until_ms: None,
         equals: Vec::new(),
+        gaps: false,
     };
     let mut parser = LineParser::new(
         format.clone(),

@@ -169,6 +169,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
                 .as_ref()
                 .filter(|s| s.is_valid(row))
                 .map(|s| s.value(row));
+            let is_gap = matches!(state, Some("NODATA" | "SKIPDATA"));
             if let Some(gap @ ("NODATA" | "SKIPDATA")) = state {
                 let eni = interfaces
                     .as_ref()
@@ -188,6 +189,14 @@ pub fn read_parquet<R: ChunkReader + 'static>(
                     tally.summary.nodata += 1;
                     counts.nodata += 1;
                 }
+                if !selection.gaps {
+                    keep.push(false);
+                    continue;
+                }
+            }
+            // Reading gaps (the `flow_gaps` table): traffic is what is left out.
+            if selection.gaps && !is_gap {
+                tally.summary.filtered += 1;
                 keep.push(false);
                 continue;
             }

@@ -48,6 +48,9 @@ pub struct RowSelection {
     /// 'REJECT'`, pushed down so rows that fail it are never built). A field the format lacks is
     /// null and equals nothing.
     pub equals: Vec<(FieldId, Literal)>,
+    /// Return the NODATA/SKIPDATA records as rows (the `flow_gaps` table) instead of the
+    /// traffic (the `flows` table). Gaps are counted either way.
+    pub gaps: bool,
 }
 
 /// A constant a field is compared with.
@@ -67,6 +70,7 @@ impl RowSelection {
             since_ms: None,
             until_ms: None,
             equals: Vec::new(),
+            gaps: false,
         }
     }
 }
@@ -92,7 +96,8 @@ pub enum LineOutcome {
     Blank,
     /// A header line; the format changed to it.
     Header,
-    /// A NODATA or SKIPDATA record for an ENI: a coverage interval, not traffic.
+    /// A NODATA or SKIPDATA record for an ENI: a coverage interval, not traffic (appended as a
+    /// row only when reading gaps).
     Gap(GapRecord),
     /// A record outside the time window.
     OutOfWindow,
@@ -276,13 +281,19 @@ impl LineParser {
             };
             self.values.push(value);
         }
-        if let Some(slot) = self.log_status_slot
-            && let Value::Text(s, e) = self.values[slot]
-        {
-            let status = &line[s as usize..e as usize];
-            if status == b"NODATA" || status == b"SKIPDATA" {
-                return LineOutcome::Gap(self.gap_record(line, status == b"SKIPDATA"));
-            }
+        let gap = match self.log_status_slot.map(|slot| self.values[slot]) {
+            Some(Value::Text(s, e)) => match &line[s as usize..e as usize] {
+                b"NODATA" => Some(false),
+                b"SKIPDATA" => Some(true),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (gap, self.selection.gaps) {
+            // Gaps are not traffic: counted, and rows only of the gaps table.
+            (Some(skipped), false) => return LineOutcome::Gap(self.gap_record(line, skipped)),
+            (None, true) => return LineOutcome::Filtered,
+            _ => {}
         }
         if self.selection.since_ms.is_some() || self.selection.until_ms.is_some() {
             let start = self.time_at(self.start_slot);
@@ -308,7 +319,10 @@ impl LineParser {
             }
         }
         self.append(text, position);
-        LineOutcome::Row
+        match gap {
+            Some(skipped) => LineOutcome::Gap(self.gap_record(line, skipped)),
+            None => LineOutcome::Row,
+        }
     }
 
     fn time_at(&self, slot: Option<usize>) -> Option<i64> {
