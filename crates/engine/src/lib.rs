@@ -18,7 +18,6 @@ use datafusion::prelude::SessionContext;
 use eastwest_ingest::input::list_local;
 use eastwest_ingest::plan::{CHUNK_BYTES, plan_chunks};
 use eastwest_ingest::{FlowContext, Input, Opener, Report, TimeWindow};
-use eastwest_model::{Position, ProblemLevel};
 
 /// What went wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -130,12 +129,7 @@ async fn resolve(
             }
             Err(e) => {
                 let mut tally = eastwest_ingest::report::InputTally::default();
-                tally.problem(
-                    input,
-                    Position::File,
-                    ProblemLevel::Unreadable,
-                    format!("cannot list: {e}"),
-                );
+                tally.unreadable(input, format!("cannot list: {e}"));
                 report.add(input, tally);
             }
         }

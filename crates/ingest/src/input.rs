@@ -104,6 +104,12 @@ impl TimeWindow {
     pub fn is_unbounded(&self) -> bool {
         self.since_ms.is_none() && self.until_ms.is_none()
     }
+
+    /// True when a path's dates place it wholly outside the window, so it need not be opened.
+    pub fn prunes(&self, path: &str) -> bool {
+        !self.is_unbounded()
+            && path_time_span(path).is_some_and(|(from, to)| !self.overlaps(from, to))
+    }
 }
 
 /// Slack around a file's date: AWS names a file by when it was written, and a record in it can
@@ -258,10 +264,7 @@ pub fn list_local(path: &Path, window: &TimeWindow) -> Result<(Vec<Input>, u64),
             continue;
         }
         let full = entry.path().to_string_lossy().replace('\\', "/");
-        if !window.is_unbounded()
-            && let Some((from, to)) = path_time_span(&full)
-            && !window.overlaps(from, to)
-        {
+        if window.prunes(&full) {
             pruned += 1;
             continue;
         }

@@ -10,6 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::input::{Chunk, Input, Location, RowGroups};
+use crate::read::fill;
 use crate::sources::flow::{FlowContext, FlowFormat};
 use crate::sources::{Container, SNIFF_BYTES, container_of, recognise};
 
@@ -51,7 +52,7 @@ pub fn plan_chunks(input: Input, flow: &FlowContext, chunk_bytes: u64) -> Vec<In
 fn parquet_parts(path: &Path) -> Option<Vec<RowGroups>> {
     let mut file = File::open(path).ok()?;
     let mut magic = [0u8; 4];
-    if read_full(&mut file, &mut magic).ok()? != 4 || &magic != b"PAR1" {
+    if fill(&mut file, &mut magic).ok()? != 4 || &magic != b"PAR1" {
         return None;
     }
     let metadata = parquet::file::metadata::ParquetMetaDataReader::new()
@@ -82,7 +83,7 @@ fn parquet_parts(path: &Path) -> Option<Vec<RowGroups>> {
 fn find_chunks(path: &Path, size: u64, flow: &FlowContext, chunk_bytes: u64) -> Option<Vec<Chunk>> {
     let mut file = File::open(path).ok()?;
     let mut head = vec![0u8; SNIFF_BYTES];
-    let filled = read_full(&mut file, &mut head).ok()?;
+    let filled = fill(&mut file, &mut head).ok()?;
     head.truncate(filled);
     // Gzip and Parquet cannot be split at line ends; JSON containers are read whole.
     if head.starts_with(&[0x1f, 0x8b]) || container_of(&head) != Container::Text {
@@ -185,7 +186,7 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
     let mut at_line_start = start == 0;
     let mut header_candidates = Vec::new();
     loop {
-        let n = read_full(&mut reader, &mut buf)?;
+        let n = fill(&mut reader, &mut buf)?;
         if n == 0 {
             break;
         }
@@ -227,7 +228,7 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
     let mut line = vec![0u8; crate::sources::flow::parse::MAX_LINE_BYTES];
     for candidate in header_candidates {
         file.seek(SeekFrom::Start(candidate))?;
-        let n = read_full(&mut file, &mut line)?;
+        let n = fill(&mut file, &mut line)?;
         let line = &line[..n];
         let line = memchr::memchr(b'\n', line).map_or(line, |end| &line[..end]);
         if let Some(format) = FlowFormat::from_header_line(line.strip_suffix(b"\r").unwrap_or(line))
@@ -237,18 +238,4 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
     }
     scan.headers.sort_by_key(|(offset, _)| *offset);
     Ok(scan)
-}
-
-/// Reads until `buf` is full or the input ends.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }

@@ -196,7 +196,7 @@ fn read_into(job: &Job<'_>, opener: &Opener, tally: &mut InputTally, emit: &mut 
             loop {
                 let mut block = vec![0u8; 1 << 20];
                 // What was inflated before an error is still sent: nothing readable is lost.
-                let (n, error) = fill_until_error(&mut decoder, &mut block);
+                let (n, error) = fill_until_error(&mut decoder, &mut block, INFLATE_STEP);
                 block.truncate(n);
                 if n > 0 && sender.send(Ok(block)).is_err() {
                     break;
@@ -275,7 +275,7 @@ fn read_stream(
     } = *job;
     let file = &*input.name;
     let mut head = vec![0u8; SNIFF_BYTES];
-    let (head_len, error) = fill_until_error(&mut stream, &mut head);
+    let (head_len, error) = fill_until_error(&mut stream, &mut head, INFLATE_STEP);
     head.truncate(head_len);
     if let Some(e) = error {
         if head_len == 0 {
@@ -374,14 +374,20 @@ fn parser_for(
     )
 }
 
-/// Reads until `buf` is full, the stream ends or it fails; returns the bytes read and the error.
-fn fill_until_error(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
-    // A decompressor that meets corrupt input fails the whole call, discarding what it inflated
-    // in it; small calls bound that loss to one step.
-    const STEP: usize = 64 * 1024;
+/// Bytes asked of a possibly compressed stream per call. A decompressor that meets corrupt input
+/// fails the whole call, discarding what it inflated in it; small calls bound that loss.
+const INFLATE_STEP: usize = 64 * 1024;
+
+/// Reads until `buf` is full, the stream ends or it fails, at most `step` bytes per call;
+/// returns the bytes read and the error.
+fn fill_until_error(
+    reader: &mut dyn Read,
+    buf: &mut [u8],
+    step: usize,
+) -> (usize, Option<std::io::Error>) {
     let mut filled = 0;
     while filled < buf.len() {
-        let end = buf.len().min(filled + STEP);
+        let end = buf.len().min(filled.saturating_add(step));
         match reader.read(&mut buf[filled..end]) {
             Ok(0) => break,
             Ok(n) => filled += n,
@@ -393,8 +399,8 @@ fn fill_until_error(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std
 }
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.
-fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    match fill_until_error(reader, buf) {
+pub(crate) fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    match fill_until_error(reader, buf, usize::MAX) {
         (n, None) => Ok(n),
         (_, Some(e)) => Err(e),
     }

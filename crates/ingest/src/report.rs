@@ -41,6 +41,20 @@ pub struct InputTally {
 }
 
 impl InputTally {
+    /// Counts a NODATA (`skipped` false) or SKIPDATA record of an ENI; a SKIPDATA interval's
+    /// length is the time not logged.
+    pub fn gap(&mut self, interface_id: &str, skipped: bool, duration_ms: Option<i64>) {
+        let counts = self.gaps.entry(interface_id.to_string()).or_default();
+        if skipped {
+            self.summary.skipdata += 1;
+            counts.skipdata += 1;
+            counts.skipped_ms += duration_ms.unwrap_or(0);
+        } else {
+            self.summary.nodata += 1;
+            counts.nodata += 1;
+        }
+    }
+
     /// Notes that the whole input (or the rest of it) could not be read.
     pub fn unreadable(&mut self, file: &str, reason: String) {
         self.problem(file, Position::File, ProblemLevel::Unreadable, reason);

@@ -9,7 +9,7 @@ use aws_sdk_s3::Client;
 use bytes::Bytes;
 use tokio::runtime::Handle;
 
-use crate::input::{Input, InputError, Location, TimeWindow, parse_s3_url, path_time_span};
+use crate::input::{Input, InputError, Location, TimeWindow, parse_s3_url};
 
 /// An S3 client and the runtime it runs on.
 #[derive(Clone, Debug)]
@@ -61,10 +61,7 @@ impl S3Store {
                 if key.ends_with('/') {
                     continue;
                 }
-                if !window.is_unbounded()
-                    && let Some((from, to)) = path_time_span(key)
-                    && !window.overlaps(from, to)
-                {
+                if window.prunes(key) {
                     pruned += 1;
                     continue;
                 }

@@ -22,7 +22,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
 
 use super::fields::{COLUMNS, ColumnSource, FIELDS, FieldId, FieldType, field_id};
-use super::parse::{BATCH_ROWS, RowSelection, parse_ip, source_file_column};
+use super::parse::{BATCH_ROWS, RowSelection, epoch_millis, parse_ip, source_file_column};
 use super::text::Emit;
 use crate::input::Input;
 use crate::report::{InputTally, Report};
@@ -175,20 +175,13 @@ pub fn read_parquet<R: ChunkReader + 'static>(
                     .as_ref()
                     .filter(|s| s.is_valid(row))
                     .map_or("-", |s| s.value(row));
-                let counts = tally.gaps.entry(eni.to_string()).or_default();
-                if gap == "SKIPDATA" {
-                    tally.summary.skipdata += 1;
-                    counts.skipdata += 1;
-                    if let (Some(s), Some(e)) = (&starts, &ends)
-                        && s.is_valid(row)
-                        && e.is_valid(row)
-                    {
-                        counts.skipped_ms += (e.value(row) - s.value(row)).max(0);
+                let duration_ms = match (&starts, &ends) {
+                    (Some(s), Some(e)) if s.is_valid(row) && e.is_valid(row) => {
+                        Some((e.value(row) - s.value(row)).max(0))
                     }
-                } else {
-                    tally.summary.nodata += 1;
-                    counts.nodata += 1;
-                }
+                    _ => None,
+                };
+                tally.gap(eni, gap == "SKIPDATA", duration_ms);
                 if !selection.gaps {
                     keep.push(false);
                     continue;
@@ -300,22 +293,13 @@ fn null_dashes(array: ArrayRef) -> ArrayRef {
 
 /// Epoch seconds or milliseconds (told apart per value, as for text) → UTC milliseconds.
 fn to_millis(array: &ArrayRef) -> TimestampMillisecondArray {
-    const MILLISECOND_THRESHOLD: i64 = 100_000_000_000;
     let numbers = cast(array, &DataType::Int64)
         .ok()
         .and_then(|a| a.as_any().downcast_ref::<Int64Array>().cloned())
         .unwrap_or_else(|| Int64Array::new_null(array.len()));
     numbers
         .iter()
-        .map(|v| {
-            v.and_then(|v| {
-                if v >= MILLISECOND_THRESHOLD {
-                    Some(v)
-                } else {
-                    v.checked_mul(1000)
-                }
-            })
-        })
+        .map(|v| v.and_then(epoch_millis))
         .collect::<TimestampMillisecondArray>()
         .with_timezone("UTC")
 }

@@ -33,7 +33,17 @@ const INITIAL_ROWS: usize = 1024;
 
 /// Epoch values at or above this are milliseconds, below it seconds: 10^11 seconds is the year
 /// 5138, 10^11 milliseconds is 1973, so real data of either kind falls on the right side.
-const MILLISECOND_THRESHOLD: u64 = 100_000_000_000;
+const MILLISECOND_THRESHOLD: i64 = 100_000_000_000;
+
+/// An epoch time in seconds or milliseconds (told apart by [`MILLISECOND_THRESHOLD`]) as
+/// milliseconds; None when it does not fit.
+pub(crate) fn epoch_millis(value: i64) -> Option<i64> {
+    if value >= MILLISECOND_THRESHOLD {
+        Some(value)
+    } else {
+        value.checked_mul(1000)
+    }
+}
 
 /// Which rows to keep, by time, and which columns to build.
 #[derive(Debug, Clone)]
@@ -535,12 +545,9 @@ fn parse_value(kind: FieldType, token: &[u8], start: u32, end: u32) -> Result<Va
         }
         FieldType::Time => {
             let n = parse_unsigned(token).ok_or("not an epoch time")?;
-            let ms = if n >= MILLISECOND_THRESHOLD {
-                Some(n)
-            } else {
-                n.checked_mul(1000)
-            };
-            ms.and_then(|ms| i64::try_from(ms).ok())
+            i64::try_from(n)
+                .ok()
+                .and_then(epoch_millis)
                 .map(Value::Time)
                 .ok_or_else(|| "time out of range".into())
         }

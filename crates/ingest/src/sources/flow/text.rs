@@ -46,21 +46,11 @@ impl TextRead<'_> {
             LineOutcome::Filtered => self.tally.summary.filtered += 1,
             LineOutcome::Header => self.tally.summary.headers += 1,
             LineOutcome::OutOfWindow => self.tally.summary.out_of_window += 1,
-            LineOutcome::Gap(gap) => {
-                let counts = self
-                    .tally
-                    .gaps
-                    .entry(gap.interface_id.unwrap_or_else(|| "-".into()))
-                    .or_default();
-                if gap.skipped {
-                    self.tally.summary.skipdata += 1;
-                    counts.skipdata += 1;
-                    counts.skipped_ms += gap.duration_ms.unwrap_or(0);
-                } else {
-                    self.tally.summary.nodata += 1;
-                    counts.nodata += 1;
-                }
-            }
+            LineOutcome::Gap(gap) => self.tally.gap(
+                gap.interface_id.as_deref().unwrap_or("-"),
+                gap.skipped,
+                gap.duration_ms,
+            ),
             LineOutcome::Malformed(reason) => {
                 self.tally
                     .problem(self.file, position, ProblemLevel::Record, reason);
