@@ -18,7 +18,7 @@ pub mod report;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod sources;
-pub mod time;
+pub use eastwest_model::time;
 
 pub use input::{Input, InputError, Location, TimeWindow};
 pub use read::{Opened, Opener, ReadOptions, read_input};

@@ -6,6 +6,8 @@
 //! as the detectors arrive; nothing in this crate knows how to parse or detect anything.
 #![deny(missing_docs)]
 
+pub mod time;
+
 use std::fmt;
 
 use serde::Serialize;
@@ -49,6 +51,8 @@ pub enum Position {
     Event(u64),
     /// A 1-based row of a Parquet file.
     Row(u64),
+    /// A 1-based item of a JSON list (an entry of `SecurityGroups` in a describe output).
+    Item(u64),
 }
 
 impl fmt::Display for Position {
@@ -58,6 +62,7 @@ impl fmt::Display for Position {
             Position::Line(n) => write!(f, ":{n}"),
             Position::Event(n) => write!(f, " event {n}"),
             Position::Row(n) => write!(f, " row {n}"),
+            Position::Item(n) => write!(f, " item {n}"),
         }
     }
 }

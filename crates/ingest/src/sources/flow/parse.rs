@@ -370,7 +370,10 @@ impl LineParser {
                 }
                 ColumnSource::SourceFile => Value::Null,
                 ColumnSource::SourceLine => Value::Int(match position {
-                    Position::Line(n) | Position::Event(n) | Position::Row(n) => n as i64,
+                    Position::Line(n)
+                    | Position::Event(n)
+                    | Position::Row(n)
+                    | Position::Item(n) => n as i64,
                     Position::File => 0,
                 }),
             };

@@ -1,0 +1,417 @@
+//! Loads a directory of AWS CLI JSON output into an [`Inventory`].
+//!
+//! Each file is recognised by its top-level key (`Reservations`, `SecurityGroups`, ...), never
+//! by its name, so `aws ec2 describe-instances > anything.json` works, and so do CloudMapper's
+//! `<region>_ec2-describe-instances.json`. Folders are walked recursively; a folder or file
+//! name that is an account id (12 digits) or a region (`eu-west-1`, or a `eu-west-1_` file-name
+//! prefix) says where the resources in it live, which matters for the resources whose JSON does
+//! not say (VPCs, security groups). A file that is not JSON, or holds none of the known keys,
+//! is reported and skipped; an item that does not fit its shape is reported with its index and
+//! the file's other items are kept.
+
+use std::path::{Path, PathBuf};
+
+use eastwest_model::{Position, Problem, ProblemLevel};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::shapes::*;
+use crate::{Inventory, Located, Origin};
+
+/// What loading a directory amounted to.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Files whose content was read into the inventory, with the keys found in each.
+    pub loaded: Vec<(PathBuf, Vec<&'static str>)>,
+    /// Files skipped, items dropped and files that could not be read.
+    pub problems: Vec<Problem>,
+}
+
+impl LoadReport {
+    /// Whether a file could not be read or parsed at all (exit status 2 territory).
+    pub fn has_unreadable(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.level == ProblemLevel::Unreadable)
+    }
+}
+
+/// Keys that pagination and the CLI add beside the data.
+const META_KEYS: &[&str] = &[
+    "NextToken",
+    "Marker",
+    "NextMarker",
+    "IsTruncated",
+    "ResponseMetadata",
+];
+
+/// Outputs that are recognised but hold nothing eastwest uses; reported as skipped, by name,
+/// so a user sees they were looked at.
+const UNUSED_KEYS: &[&str] = &[
+    "Regions",
+    "AvailabilityZones",
+    "Snapshots",
+    "Clusters",
+    "ClusterSubnetGroups",
+    "Images",
+    "Volumes",
+    "KeyPairs",
+];
+
+type Reader = fn(&mut Inventory, Vec<Value>, &Origin, &Path, &mut Vec<Problem>) -> usize;
+
+/// The outputs eastwest reads: top-level key and how to read its list.
+const READERS: &[(&str, Reader)] = &[
+    ("Reservations", |inv, items, origin, path, problems| {
+        let mut n = 0;
+        for (i, item) in items.into_iter().enumerate() {
+            match serde_json::from_value::<Reservation>(item) {
+                Ok(reservation) => {
+                    let origin = Origin {
+                        account: reservation.owner_id.clone().or(origin.account.clone()),
+                        region: origin.region.clone(),
+                    };
+                    for instance in reservation.instances {
+                        n += 1;
+                        inv.instances.push(Located::new(origin.clone(), instance));
+                    }
+                }
+                Err(e) => problems.push(item_problem(path, "Reservations", i, &e)),
+            }
+        }
+        n
+    }),
+    ("NetworkInterfaces", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "NetworkInterfaces",
+            pr,
+            &mut inv.network_interfaces,
+        )
+    }),
+    ("SecurityGroups", |inv, items, o, p, pr| {
+        take(items, o, p, "SecurityGroups", pr, &mut inv.security_groups)
+    }),
+    ("SecurityGroupRules", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "SecurityGroupRules",
+            pr,
+            &mut inv.security_group_rules,
+        )
+    }),
+    ("Subnets", |inv, items, o, p, pr| {
+        take(items, o, p, "Subnets", pr, &mut inv.subnets)
+    }),
+    ("Vpcs", |inv, items, o, p, pr| {
+        take(items, o, p, "Vpcs", pr, &mut inv.vpcs)
+    }),
+    ("NetworkAcls", |inv, items, o, p, pr| {
+        take(items, o, p, "NetworkAcls", pr, &mut inv.network_acls)
+    }),
+    ("RouteTables", |inv, items, o, p, pr| {
+        take(items, o, p, "RouteTables", pr, &mut inv.route_tables)
+    }),
+    ("FlowLogs", |inv, items, o, p, pr| {
+        take(items, o, p, "FlowLogs", pr, &mut inv.flow_logs)
+    }),
+    ("VpcPeeringConnections", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "VpcPeeringConnections",
+            pr,
+            &mut inv.peering_connections,
+        )
+    }),
+    ("VpcEndpoints", |inv, items, o, p, pr| {
+        take(items, o, p, "VpcEndpoints", pr, &mut inv.vpc_endpoints)
+    }),
+    ("NatGateways", |inv, items, o, p, pr| {
+        take(items, o, p, "NatGateways", pr, &mut inv.nat_gateways)
+    }),
+    ("Addresses", |inv, items, o, p, pr| {
+        take(items, o, p, "Addresses", pr, &mut inv.addresses)
+    }),
+    ("LoadBalancers", |inv, items, o, p, pr| {
+        take(items, o, p, "LoadBalancers", pr, &mut inv.load_balancers)
+    }),
+    ("LoadBalancerDescriptions", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "LoadBalancerDescriptions",
+            pr,
+            &mut inv.classic_load_balancers,
+        )
+    }),
+    ("TargetGroups", |inv, items, o, p, pr| {
+        take(items, o, p, "TargetGroups", pr, &mut inv.target_groups)
+    }),
+    ("Listeners", |inv, items, o, p, pr| {
+        take(items, o, p, "Listeners", pr, &mut inv.listeners)
+    }),
+    ("AutoScalingGroups", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "AutoScalingGroups",
+            pr,
+            &mut inv.auto_scaling_groups,
+        )
+    }),
+    ("DBInstances", |inv, items, o, p, pr| {
+        take(items, o, p, "DBInstances", pr, &mut inv.db_instances)
+    }),
+    ("CacheClusters", |inv, items, o, p, pr| {
+        take(items, o, p, "CacheClusters", pr, &mut inv.cache_clusters)
+    }),
+    ("InstanceProfiles", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "InstanceProfiles",
+            pr,
+            &mut inv.instance_profiles,
+        )
+    }),
+    ("Roles", |inv, items, o, p, pr| {
+        take(items, o, p, "Roles", pr, &mut inv.roles)
+    }),
+    ("RoleDetailList", |inv, items, o, p, pr| {
+        take(items, o, p, "RoleDetailList", pr, &mut inv.role_details)
+    }),
+    ("Policies", |inv, items, o, p, pr| {
+        take(items, o, p, "Policies", pr, &mut inv.managed_policies)
+    }),
+];
+
+fn take<T: DeserializeOwned>(
+    items: Vec<Value>,
+    origin: &Origin,
+    path: &Path,
+    key: &str,
+    problems: &mut Vec<Problem>,
+    out: &mut Vec<Located<T>>,
+) -> usize {
+    let mut n = 0;
+    for (i, item) in items.into_iter().enumerate() {
+        match serde_json::from_value::<T>(item) {
+            Ok(value) => {
+                out.push(Located::new(origin.clone(), value));
+                n += 1;
+            }
+            Err(e) => problems.push(item_problem(path, key, i, &e)),
+        }
+    }
+    n
+}
+
+fn item_problem(path: &Path, key: &str, index: usize, error: &serde_json::Error) -> Problem {
+    Problem {
+        file: path.display().to_string(),
+        position: Position::Item(index as u64 + 1),
+        level: ProblemLevel::Record,
+        reason: format!("{key} entry does not have the AWS shape ({error}); skipped"),
+    }
+}
+
+fn file_problem(path: &Path, level: ProblemLevel, reason: String) -> Problem {
+    Problem {
+        file: path.display().to_string(),
+        position: Position::File,
+        level,
+        reason,
+    }
+}
+
+/// Loads every file under `dir` (or `dir` itself when it is a file).
+pub fn load_dir(dir: &Path) -> Result<(Inventory, LoadReport), std::io::Error> {
+    let mut inventory = Inventory::default();
+    let mut report = LoadReport::default();
+    let metadata = std::fs::metadata(dir)?;
+    let mut files = Vec::new();
+    if metadata.is_file() {
+        files.push(dir.to_path_buf());
+    } else {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                Ok(_) => {}
+                Err(e) => report.problems.push(file_problem(
+                    e.path().unwrap_or(dir),
+                    ProblemLevel::Unreadable,
+                    format!("cannot list: {e}"),
+                )),
+            }
+        }
+    }
+    for path in files {
+        let origin = origin_of(path.strip_prefix(dir).unwrap_or(&path));
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                report.problems.push(file_problem(
+                    &path,
+                    ProblemLevel::Unreadable,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        add_json(&mut inventory, &mut report, &path, &text, &origin);
+    }
+    inventory.finish();
+    Ok((inventory, report))
+}
+
+/// Reads one file's JSON into `inventory`.
+pub fn add_json(
+    inventory: &mut Inventory,
+    report: &mut LoadReport,
+    path: &Path,
+    bytes: &[u8],
+    origin: &Origin,
+) {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let level = if bytes.trim_ascii_start().starts_with(b"{") {
+                ProblemLevel::Unreadable
+            } else {
+                ProblemLevel::Skipped
+            };
+            let reason = match level {
+                ProblemLevel::Unreadable => format!("malformed JSON ({e}); file skipped"),
+                _ => "not AWS CLI JSON output; skipped".to_string(),
+            };
+            report.problems.push(file_problem(path, level, reason));
+            return;
+        }
+    };
+    let Value::Object(map) = value else {
+        report.problems.push(file_problem(
+            path,
+            ProblemLevel::Skipped,
+            "JSON but not an object with an AWS output key; skipped".into(),
+        ));
+        return;
+    };
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for (key, value) in map {
+        if META_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let Some((name, reader)) = READERS.iter().find(|(name, _)| *name == key) else {
+            unknown.push(key);
+            continue;
+        };
+        let Value::Array(items) = value else {
+            report.problems.push(file_problem(
+                path,
+                ProblemLevel::Unreadable,
+                format!("`{key}` is not a list; file skipped"),
+            ));
+            continue;
+        };
+        reader(inventory, items, origin, path, &mut report.problems);
+        found.push(*name);
+    }
+    if found.is_empty() {
+        let unused = unknown.iter().all(|k| UNUSED_KEYS.contains(&k.as_str()));
+        let reason = if unused && !unknown.is_empty() {
+            format!(
+                "`{}` output holds nothing eastwest uses; skipped",
+                unknown.join("`, `")
+            )
+        } else {
+            format!(
+                "no AWS output key eastwest reads (found: {}); skipped",
+                if unknown.is_empty() {
+                    "none".to_string()
+                } else {
+                    unknown.join(", ")
+                }
+            )
+        };
+        report
+            .problems
+            .push(file_problem(path, ProblemLevel::Skipped, reason));
+    } else {
+        report.loaded.push((path.to_path_buf(), found));
+    }
+}
+
+/// Account and region named by the folders and file name of a path inside the inventory.
+pub fn origin_of(relative: &Path) -> Origin {
+    let mut origin = Origin::default();
+    for component in relative.components() {
+        let text = component.as_os_str().to_string_lossy();
+        if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+            origin.account = Some(text.to_string());
+        } else if is_region(&text) {
+            origin.region = Some(text.to_string());
+        } else if let Some((prefix, _)) = text.split_once('_')
+            && is_region(prefix)
+        {
+            origin.region = Some(prefix.to_string());
+        }
+    }
+    origin
+}
+
+/// `us-east-1`, `us-gov-west-1`, `ap-southeast-2`: two letters, words, a number.
+pub fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+/// The region of an availability zone (`us-east-1a` → `us-east-1`; local zones such as
+/// `us-west-2-lax-1a` → `us-west-2`).
+pub fn region_of_zone(zone: &str) -> Option<String> {
+    let trimmed = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    let parts: Vec<&str> = trimmed.split('-').collect();
+    (1..=parts.len())
+        .rev()
+        .map(|n| parts[..n].join("-"))
+        .find(|candidate| is_region(candidate) && candidate.len() < zone.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_and_zones() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("us-east-1a"));
+        assert!(!is_region("ec2-describe-instances"));
+        assert_eq!(region_of_zone("us-east-1a").as_deref(), Some("us-east-1"));
+        assert_eq!(
+            region_of_zone("us-west-2-lax-1a").as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(region_of_zone("nonsense"), None);
+        let o = origin_of(Path::new("111122223333/eu-west-1/x.json"));
+        assert_eq!(o.account.as_deref(), Some("111122223333"));
+        assert_eq!(o.region.as_deref(), Some("eu-west-1"));
+        let o = origin_of(Path::new("us-east-1_ec2-describe-vpcs.json"));
+        assert_eq!(o.region.as_deref(), Some("us-east-1"));
+    }
+}

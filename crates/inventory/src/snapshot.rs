@@ -1,0 +1,194 @@
+//! Writes an [`Inventory`] as AWS CLI JSON, one file per output and per account and region
+//! (`<account>/<region>/ec2-describe-instances.json`), so that [`crate::load_dir`] reads it
+//! back to the same inventory: a live read can be kept, shared and replayed.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::shapes::{Reservation, prune};
+use crate::{Inventory, Located, Origin};
+
+/// Output file name of each top-level key.
+const FILES: &[(&str, &str)] = &[
+    ("Reservations", "ec2-describe-instances.json"),
+    ("NetworkInterfaces", "ec2-describe-network-interfaces.json"),
+    ("SecurityGroups", "ec2-describe-security-groups.json"),
+    (
+        "SecurityGroupRules",
+        "ec2-describe-security-group-rules.json",
+    ),
+    ("Subnets", "ec2-describe-subnets.json"),
+    ("Vpcs", "ec2-describe-vpcs.json"),
+    ("NetworkAcls", "ec2-describe-network-acls.json"),
+    ("RouteTables", "ec2-describe-route-tables.json"),
+    ("FlowLogs", "ec2-describe-flow-logs.json"),
+    (
+        "VpcPeeringConnections",
+        "ec2-describe-vpc-peering-connections.json",
+    ),
+    ("VpcEndpoints", "ec2-describe-vpc-endpoints.json"),
+    ("NatGateways", "ec2-describe-nat-gateways.json"),
+    ("Addresses", "ec2-describe-addresses.json"),
+    ("LoadBalancers", "elbv2-describe-load-balancers.json"),
+    (
+        "LoadBalancerDescriptions",
+        "elb-describe-load-balancers.json",
+    ),
+    ("TargetGroups", "elbv2-describe-target-groups.json"),
+    ("Listeners", "elbv2-describe-listeners.json"),
+    (
+        "AutoScalingGroups",
+        "autoscaling-describe-auto-scaling-groups.json",
+    ),
+    ("DBInstances", "rds-describe-db-instances.json"),
+    ("CacheClusters", "elasticache-describe-cache-clusters.json"),
+    ("InstanceProfiles", "iam-list-instance-profiles.json"),
+    ("Roles", "iam-list-roles.json"),
+    (
+        "RoleDetailList",
+        "iam-get-account-authorization-details.json",
+    ),
+    ("Policies", "iam-get-account-authorization-details.json"),
+];
+
+/// Files by folder, by file name, by top-level key.
+type Layout = BTreeMap<PathBuf, BTreeMap<&'static str, Map<String, Value>>>;
+
+fn folder(origin: &Origin, global: bool) -> PathBuf {
+    let mut path = PathBuf::from(origin.account.as_deref().unwrap_or("unknown-account"));
+    // IAM is global: its files sit beside the region folders.
+    if !global {
+        path.push(origin.region.as_deref().unwrap_or("unknown-region"));
+    }
+    path
+}
+
+fn put<T: Serialize>(layout: &mut Layout, key: &'static str, items: &[Located<T>], global: bool) {
+    let file = FILES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, f)| *f)
+        .unwrap_or("other.json");
+    for item in items {
+        let mut value = serde_json::to_value(&item.item).unwrap_or(Value::Null);
+        prune(&mut value);
+        let entry = layout
+            .entry(folder(&item.origin, global))
+            .or_default()
+            .entry(file)
+            .or_default()
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = entry {
+            list.push(value);
+        }
+    }
+}
+
+/// Writes `inventory` under `dir` (created if needed). Returns the files written.
+pub fn write(inventory: &Inventory, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut layout = Layout::new();
+    // Instances go back into reservations, one per account and region (the reservation ids
+    // of the original read are not kept).
+    let mut reservations: BTreeMap<Origin, Reservation> = BTreeMap::new();
+    for i in &inventory.instances {
+        let r = reservations
+            .entry(i.origin.clone())
+            .or_insert_with(|| Reservation {
+                owner_id: i.origin.account.clone(),
+                ..Default::default()
+            });
+        r.instances.push(i.item.clone());
+    }
+    let reservations: Vec<Located<Reservation>> = reservations
+        .into_iter()
+        .map(|(origin, r)| Located::new(origin, r))
+        .collect();
+    put(&mut layout, "Reservations", &reservations, false);
+    put(
+        &mut layout,
+        "NetworkInterfaces",
+        &inventory.network_interfaces,
+        false,
+    );
+    put(
+        &mut layout,
+        "SecurityGroups",
+        &inventory.security_groups,
+        false,
+    );
+    put(
+        &mut layout,
+        "SecurityGroupRules",
+        &inventory.security_group_rules,
+        false,
+    );
+    put(&mut layout, "Subnets", &inventory.subnets, false);
+    put(&mut layout, "Vpcs", &inventory.vpcs, false);
+    put(&mut layout, "NetworkAcls", &inventory.network_acls, false);
+    put(&mut layout, "RouteTables", &inventory.route_tables, false);
+    put(&mut layout, "FlowLogs", &inventory.flow_logs, false);
+    put(
+        &mut layout,
+        "VpcPeeringConnections",
+        &inventory.peering_connections,
+        false,
+    );
+    put(&mut layout, "VpcEndpoints", &inventory.vpc_endpoints, false);
+    put(&mut layout, "NatGateways", &inventory.nat_gateways, false);
+    put(&mut layout, "Addresses", &inventory.addresses, false);
+    put(
+        &mut layout,
+        "LoadBalancers",
+        &inventory.load_balancers,
+        false,
+    );
+    put(
+        &mut layout,
+        "LoadBalancerDescriptions",
+        &inventory.classic_load_balancers,
+        false,
+    );
+    put(&mut layout, "TargetGroups", &inventory.target_groups, false);
+    put(&mut layout, "Listeners", &inventory.listeners, false);
+    put(
+        &mut layout,
+        "AutoScalingGroups",
+        &inventory.auto_scaling_groups,
+        false,
+    );
+    put(&mut layout, "DBInstances", &inventory.db_instances, false);
+    put(
+        &mut layout,
+        "CacheClusters",
+        &inventory.cache_clusters,
+        false,
+    );
+    put(
+        &mut layout,
+        "InstanceProfiles",
+        &inventory.instance_profiles,
+        true,
+    );
+    put(&mut layout, "Roles", &inventory.roles, true);
+    put(&mut layout, "RoleDetailList", &inventory.role_details, true);
+    put(&mut layout, "Policies", &inventory.managed_policies, true);
+
+    let mut written = Vec::new();
+    for (folder, files) in layout {
+        let folder = dir.join(folder);
+        std::fs::create_dir_all(&folder)?;
+        for (name, content) in files {
+            let path = folder.join(name);
+            let mut text = serde_json::to_string_pretty(&Value::Object(content))?;
+            text.push('\n');
+            std::fs::write(&path, text)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
