@@ -5,6 +5,7 @@
 //! README: 0 success, 2 bad usage or unreadable input.
 
 mod demo;
+mod inventory;
 mod output;
 mod query;
 
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Runs eastwest on the bundled sample logs: what it reads and what SQL over them answers.
     Demo(demo::DemoArgs),
+    /// Reads an inventory: lists its assets, or writes it as a replayable snapshot.
+    Inventory(inventory::InventoryArgs),
     /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
     Query(query::QueryArgs),
 }
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo(args) => demo::run(args, &global).await,
             Command::Query(args) => query::run(args, &global).await,
+            Command::Inventory(args) => inventory::run(args, &global).await,
         }
     });
     match result {

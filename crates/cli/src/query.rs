@@ -11,8 +11,10 @@ use anyhow::{Context, Result, bail};
 use eastwest_engine::{Engine, FlowOptions};
 use eastwest_ingest::time::parse_time;
 use eastwest_ingest::{FlowContext, FlowFormat, Report, TimeWindow};
+use eastwest_inventory::{Inventory, Resolver};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::inventory::{add_flow_formats, load};
 use crate::output::{Format, write};
 use crate::{EXIT_BAD_INPUT, Global};
 
@@ -34,10 +36,11 @@ pub struct QueryArgs {
     /// a header line (CloudWatch Logs exports, custom formats).
     #[arg(long)]
     pub flow_format: Option<String>,
-    /// A directory of AWS CLI JSON: the `LogFormat` of each flow log in describe-flow-logs
-    /// output is used for its files.
-    #[arg(long)]
-    pub inventory: Option<PathBuf>,
+    /// A directory of AWS CLI JSON output (`aws ec2 describe-* > DIR/x.json`): adds the
+    /// `src_*`/`dst_*` asset columns to `flows`, the `assets` table, and the `LogFormat` of each
+    /// flow log for its files.
+    #[arg(long, value_name = "SRC")]
+    pub inventory: Option<String>,
     /// Only records that end at or after this time (epoch seconds, 2024-05-01, or
     /// 2024-05-01T10:00Z); dated paths before it are not opened.
     #[arg(long)]
@@ -50,7 +53,7 @@ pub struct QueryArgs {
 /// Builds the flow options from the arguments.
 pub fn flow_options(
     flow_format: Option<&str>,
-    inventory: Option<&std::path::Path>,
+    inventory: Option<&Inventory>,
     since: Option<&str>,
     until: Option<&str>,
 ) -> Result<FlowOptions> {
@@ -59,8 +62,8 @@ pub fn flow_options(
         flow.format =
             Some(FlowFormat::parse(text).with_context(|| format!("--flow-format '{text}'"))?);
     }
-    if let Some(dir) = inventory {
-        load_flow_log_formats(dir, &mut flow)?;
+    if let Some(inventory) = inventory {
+        add_flow_formats(inventory, &mut flow);
     }
     let time = |flag: &str, value: Option<&str>| -> Result<Option<i64>> {
         value
@@ -82,31 +85,11 @@ pub fn flow_options(
     {
         bail!("--since must be before --until");
     }
-    Ok(FlowOptions { flow, window })
-}
-
-/// Reads describe-flow-logs outputs (recognised by their `FlowLogs` key) from an inventory
-/// directory. Other files are left for the inventory loader.
-fn load_flow_log_formats(dir: &std::path::Path, flow: &mut FlowContext) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("--inventory {}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-            tracing::warn!(file = %path.display(), "Inventory file is not JSON; skipped.");
-            continue;
-        };
-        if let Some(n) = flow.add_describe_flow_logs(&json) {
-            tracing::info!(file = %path.display(), flow_logs = n, "Flow-log formats loaded.");
-        }
-    }
-    Ok(())
+    Ok(FlowOptions {
+        flow,
+        window,
+        resolver: inventory.map(|inventory| Arc::new(Resolver::new(inventory))),
+    })
 }
 
 /// A progress bar over bytes read, on a terminal only.
@@ -169,7 +152,8 @@ pub fn print_problems(report: &Report) -> bool {
     summary.files_unreadable > 0
 }
 
-fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
+/// The word a problem is printed with.
+pub fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
     match level {
         eastwest_model::ProblemLevel::Record => "warning",
         eastwest_model::ProblemLevel::Skipped => "note",
@@ -179,9 +163,13 @@ fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
 
 /// Runs `query`.
 pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
+    let loaded = match &args.inventory {
+        Some(source) => Some(load(source).await?),
+        None => None,
+    };
     let options = flow_options(
         args.flow_format.as_deref(),
-        args.inventory.as_deref(),
+        loaded.as_ref().map(|l| &l.inventory),
         args.since.as_deref(),
         args.until.as_deref(),
     )?;
@@ -222,7 +210,7 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
         pruned_files = summary.files_pruned,
         "Read finished."
     );
-    let unreadable = print_problems(&report);
+    let unreadable = print_problems(&report) || loaded.is_some_and(|l| l.unreadable);
     Ok(if unreadable {
         ExitCode::from(EXIT_BAD_INPUT)
     } else {

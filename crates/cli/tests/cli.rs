@@ -239,3 +239,132 @@ fn inventory_log_format_reads_a_headerless_custom_format_file() {
     assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
     assert_eq!(text(&with.stdout), "n,bytes,flags\n8,23462480,19\n");
 }
+
+#[test]
+fn inventory_names_both_sides_of_each_record() {
+    // CloudMapper's demo account: Bastion 10.0.0.1 (public 1.2.3.4), Web1 10.0.2.1, Web2
+    // 10.0.3.1, an ECS task ENI eni-00000001 at 172.31.48.168, all in vpc-12345678.
+    let dir = tempfile::tempdir().expect("dir");
+    let v3 = dir.path().join("v3.log");
+    std::fs::write(
+        &v3,
+        "version vpc-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+         3 vpc-12345678 eni-00000000 10.0.0.1 10.0.2.1 50000 22 6 10 840 1700000000 1700000060 ACCEPT OK\n\
+         3 vpc-12345678 eni-00000000 203.0.113.9 10.0.0.1 4444 22 6 1 40 1700000000 1700000060 REJECT OK\n\
+         3 vpc-12345678 eni-00000000 10.0.2.1 10.0.1.77 40000 5432 6 3 180 1700000000 1700000060 ACCEPT OK\n",
+    )
+    .expect("write");
+    // Version 2 has no vpc-id: the logging ENI's VPC comes from the inventory.
+    let v2 = dir.path().join("v2.log");
+    std::fs::write(
+        &v2,
+        "2 123456789012 eni-00000001 172.31.48.168 10.0.3.1 41000 443 6 5 500 1700000000 1700000060 ACCEPT OK\n",
+    )
+    .expect("write");
+    let inventory = testdata("inventory/cloudmapper-demo");
+    let out = eastwest(&[
+        "query",
+        "--quiet",
+        "--format",
+        "csv",
+        "--inventory",
+        inventory.to_str().expect("path"),
+        "SELECT src_name, src_kind, src_group, dst_name, dst_kind, dst_instance, dst_vpc, dst_is_internal, src_is_internal \
+         FROM flows ORDER BY source_file, source_line",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "src_name,src_kind,src_group,dst_name,dst_kind,dst_instance,dst_vpc,dst_is_internal,src_is_internal\n\
+         ed8fed01-82d0-4bf6-86cf-fe3115c23ab8,ecs-task,sg:sg-00000008,Web2,instance,i-00000000000000002,vpc-12345678,true,true\n\
+         Bastion,instance,sg:sg-00000002,Web1,instance,i-00000000000000001,vpc-12345678,true,true\n\
+         ,internet,,Bastion,instance,i-00000000000000000,vpc-12345678,true,false\n\
+         Web1,instance,sg:sg-00000004,,unassigned,,vpc-12345678,true,true\n"
+    );
+    // The assets table joins with flows.
+    let joined = eastwest(&[
+        "query",
+        "--quiet",
+        "--format",
+        "csv",
+        "--inventory",
+        inventory.to_str().expect("path"),
+        "SELECT a.name, a.public_ips, count(*) AS n FROM flows f JOIN assets a ON f.dst_eni = a.eni \
+         AND f.dst_instance = a.instance WHERE f.action = 'REJECT' GROUP BY 1, 2",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(joined.status.code(), Some(0), "{}", text(&joined.stderr));
+    assert_eq!(
+        text(&joined.stdout),
+        "name,public_ips,n\nBastion,1.2.3.4,1\n"
+    );
+    // Without an inventory the asset columns do not exist, and the error says so.
+    let without = eastwest(&[
+        "query",
+        "SELECT src_name FROM flows",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(
+        text(&without.stderr).contains("src_name"),
+        "{}",
+        text(&without.stderr)
+    );
+}
+
+#[test]
+fn inventory_command_lists_assets_and_snapshots_replay() {
+    let inventory = testdata("inventory/cloudmapper-demo");
+    let out = eastwest(&[
+        "inventory",
+        "assets",
+        "--format",
+        "csv",
+        "--inventory",
+        inventory.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("eni-00000000,instance,Web1,i-00000000000000001,"))
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("describe-regions.json: `Regions` output holds nothing eastwest uses"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 instances"), "{stderr}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let snap = eastwest(&[
+        "inventory",
+        "snapshot",
+        "--inventory",
+        inventory.to_str().expect("path"),
+        "--out",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(snap.status.code(), Some(0), "{}", text(&snap.stderr));
+    assert!(
+        dir.path()
+            .join("123456789012/us-east-1/ec2-describe-instances.json")
+            .exists()
+    );
+    let again = eastwest(&[
+        "inventory",
+        "assets",
+        "--format",
+        "csv",
+        "--inventory",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(text(&again.stdout), stdout);
+
+    let missing = eastwest(&["inventory", "assets", "--inventory", "/nonexistent/inv"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("/nonexistent/inv"));
+}

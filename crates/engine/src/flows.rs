@@ -30,6 +30,9 @@ use eastwest_ingest::sources::flow::{
 use eastwest_ingest::{
     FLOWS_SCHEMA, FlowContext, Input, Opener, ReadOptions, Report, TimeWindow, read_input,
 };
+use eastwest_inventory::Resolver;
+
+use crate::enrich::{ENRICHED_SCHEMA, Enrichment};
 
 /// Batches buffered per partition between the reader thread and DataFusion.
 const CHANNEL_BATCHES: usize = 4;
@@ -42,6 +45,7 @@ pub struct FlowTable {
     window: TimeWindow,
     report: Arc<Report>,
     gaps: bool,
+    resolver: Option<Arc<Resolver>>,
 }
 
 impl fmt::Debug for FlowTable {
@@ -68,7 +72,15 @@ impl FlowTable {
             window,
             report,
             gaps: false,
+            resolver: None,
         }
+    }
+
+    /// Adds the enrichment columns (`src_name`, `dst_role`, ...; see [`crate::enrich`]),
+    /// resolved through `resolver`.
+    pub fn with_resolver(mut self, resolver: Arc<Resolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
     }
 }
 
@@ -83,6 +95,7 @@ impl FlowTable {
             window: self.window,
             report: Arc::clone(&self.report),
             gaps: true,
+            resolver: self.resolver.clone(),
         }
     }
 }
@@ -90,7 +103,10 @@ impl FlowTable {
 #[async_trait]
 impl TableProvider for FlowTable {
     fn schema(&self) -> SchemaRef {
-        FLOWS_SCHEMA.clone()
+        match self.resolver {
+            Some(_) => ENRICHED_SCHEMA.clone(),
+            None => FLOWS_SCHEMA.clone(),
+        }
     }
 
     fn table_type(&self) -> TableType {
@@ -122,11 +138,17 @@ impl TableProvider for FlowTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let table_schema = self.schema();
         let projection: Vec<usize> = match projection {
             Some(p) => p.clone(),
-            None => (0..FLOWS_SCHEMA.fields().len()).collect(),
+            None => (0..table_schema.fields().len()).collect(),
         };
-        let schema = Arc::new(FLOWS_SCHEMA.project(&projection)?);
+        let schema = Arc::new(table_schema.project(&projection)?);
+        let (read, enrichment) = match &self.resolver {
+            Some(resolver) => Enrichment::plan(resolver, &projection),
+            None => (projection, None),
+        };
+        let read_schema = Arc::new(FLOWS_SCHEMA.project(&read)?);
         let partitions = state
             .config()
             .target_partitions()
@@ -134,13 +156,13 @@ impl TableProvider for FlowTable {
             .max(1);
         let options = ReadOptions {
             selection: RowSelection {
-                projection,
+                projection: read,
                 since_ms: self.window.since_ms,
                 until_ms: self.window.until_ms,
                 equals: filters.iter().filter_map(equality).collect(),
                 gaps: self.gaps,
             },
-            schema: Arc::clone(&schema),
+            schema: read_schema,
             flow: self.flow.clone(),
         };
         Ok(Arc::new(FlowExec::new(
@@ -149,6 +171,7 @@ impl TableProvider for FlowTable {
             self.opener.clone(),
             options,
             Arc::clone(&self.report),
+            enrichment,
         )))
     }
 }
@@ -223,6 +246,7 @@ pub struct FlowExec {
     options: ReadOptions,
     report: Arc<Report>,
     properties: Arc<PlanProperties>,
+    enrichment: Option<Enrichment>,
 }
 
 /// `Opener` holds an SDK client; this wrapper keeps it out of plan printouts.
@@ -242,6 +266,7 @@ impl FlowExec {
         opener: Opener,
         options: ReadOptions,
         report: Arc<Report>,
+        enrichment: Option<Enrichment>,
     ) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
@@ -256,6 +281,7 @@ impl FlowExec {
             options,
             report,
             properties: Arc::new(properties),
+            enrichment,
         }
     }
 }
@@ -308,11 +334,19 @@ impl ExecutionPlan for FlowExec {
         let opener = self.opener.0.clone();
         let options = self.options.clone();
         let report = Arc::clone(&self.report);
+        let enrichment = self.enrichment.clone();
+        let schema = Arc::clone(&self.schema);
         tokio::task::spawn_blocking(move || {
             for input in &inputs {
                 let mut wanted = true;
                 let mut emit = |batch| {
-                    wanted = sender.blocking_send(Ok(batch)).is_ok();
+                    // Enrichment runs here, on the reader's thread, so it is spread over the
+                    // partitions like parsing is.
+                    let batch = match &enrichment {
+                        Some(plan) => plan.apply(&batch, &schema),
+                        None => Ok(batch),
+                    };
+                    wanted = sender.blocking_send(batch).is_ok();
                     wanted
                 };
                 read_input(input, &opener, &options, &report, &mut emit);

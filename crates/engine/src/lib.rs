@@ -6,6 +6,8 @@
 //! plans on the same session; the distributed engine will register the same tables.
 #![deny(missing_docs)]
 
+pub mod assets;
+pub mod enrich;
 pub mod flows;
 pub mod udf;
 
@@ -18,6 +20,7 @@ use datafusion::prelude::SessionContext;
 use eastwest_ingest::input::list_local;
 use eastwest_ingest::plan::{CHUNK_BYTES, plan_chunks};
 use eastwest_ingest::{FlowContext, Input, Opener, Report, TimeWindow};
+use eastwest_inventory::Resolver;
 
 /// What went wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,9 @@ pub struct FlowOptions {
     pub flow: FlowContext,
     /// Records (and dated paths) to keep.
     pub window: TimeWindow,
+    /// The estate's assets: adds the enrichment columns to `flows` and registers the `assets`
+    /// table.
+    pub resolver: Option<Arc<Resolver>>,
 }
 
 /// A DataFusion session with eastwest's tables and functions.
@@ -83,17 +89,30 @@ impl Engine {
             pruned = report.summary().files_pruned,
             "Flow inputs listed."
         );
-        let table = flows::FlowTable::new(
+        let mut table = flows::FlowTable::new(
             files,
             opener,
             options.flow,
             options.window,
             Arc::clone(&report),
         );
+        if let Some(resolver) = &options.resolver {
+            table = table.with_resolver(Arc::clone(resolver));
+            self.register_assets(resolver)?;
+        }
         self.context
             .register_table("flow_gaps", Arc::new(table.gaps()))?;
         self.context.register_table("flows", Arc::new(table))?;
         Ok(report)
+    }
+
+    /// Registers the `assets` table: one row per network interface of the inventory.
+    pub fn register_assets(&self, resolver: &Resolver) -> Result<(), EngineError> {
+        let batch = assets::batch(resolver.assets())?;
+        let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        self.context.deregister_table("assets")?;
+        self.context.register_table("assets", Arc::new(table))?;
+        Ok(())
     }
 
     /// Plans a SQL query.

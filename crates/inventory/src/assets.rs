@@ -467,7 +467,10 @@ impl<'a> Context<'a> {
             && kind == AssetKind::Instance
         {
             format!("tier:{t}")
-        } else if kind != AssetKind::Instance && kind != AssetKind::Interface {
+        } else if !matches!(
+            kind,
+            AssetKind::Instance | AssetKind::Interface | AssetKind::EcsTask
+        ) {
             format!(
                 "{kind}:{}",
                 service
@@ -622,11 +625,12 @@ fn classify(
     (AssetKind::Interface, None)
 }
 
-/// `app/web/50dc6c495c0c9188` → `web`; other names unchanged.
+/// `app/web/50dc6c495c0c9188` → `web`; an ARN → its last path part; other names unchanged.
 fn short_service_name(service: &str) -> String {
     let parts: Vec<&str> = service.split('/').collect();
     match parts.as_slice() {
         [kind, name, _id] if matches!(*kind, "app" | "net" | "gwy") => name.to_string(),
+        [.., last] if service.starts_with("arn:") => last.to_string(),
         _ => service.to_string(),
     }
 }

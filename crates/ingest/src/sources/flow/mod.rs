@@ -52,26 +52,49 @@ impl FlowContext {
             .unwrap_or_else(FlowFormat::default_format)
     }
 
+    /// Adds the format of one flow log (from `describe-flow-logs`): its files (named by the
+    /// flow-log id) and its CloudWatch Logs group are read with it. Returns false when the
+    /// format does not parse.
+    pub fn add_flow_log(
+        &mut self,
+        flow_log_id: Option<&str>,
+        log_group: Option<&str>,
+        log_format: &str,
+    ) -> bool {
+        let Ok(format) = FlowFormat::parse(log_format) else {
+            return false;
+        };
+        if let Some(id) = flow_log_id {
+            self.by_flow_log_id.insert(id.to_string(), format.clone());
+        }
+        if let Some(group) = log_group {
+            self.by_log_group.insert(group.to_string(), format);
+        }
+        true
+    }
+
     /// Adds the formats of the flow logs in an AWS CLI `describe-flow-logs` output. Returns how
     /// many flow logs it described, or None when the JSON is not that output.
     pub fn add_describe_flow_logs(&mut self, json: &serde_json::Value) -> Option<usize> {
         let flow_logs = json.get("FlowLogs")?.as_array()?;
-        let mut added = 0;
-        for flow_log in flow_logs {
-            let Some(text) = flow_log.get("LogFormat").and_then(|f| f.as_str()) else {
-                continue;
-            };
-            let Ok(format) = FlowFormat::parse(text) else {
-                continue;
-            };
-            if let Some(id) = flow_log.get("FlowLogId").and_then(|v| v.as_str()) {
-                self.by_flow_log_id.insert(id.to_string(), format.clone());
-            }
-            if let Some(group) = flow_log.get("LogGroupName").and_then(|v| v.as_str()) {
-                self.by_log_group.insert(group.to_string(), format.clone());
-            }
-            added += 1;
-        }
+        let text = |flow_log: &serde_json::Value, key: &str| {
+            flow_log
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let added = flow_logs
+            .iter()
+            .filter(|flow_log| {
+                text(flow_log, "LogFormat").is_some_and(|format| {
+                    self.add_flow_log(
+                        text(flow_log, "FlowLogId").as_deref(),
+                        text(flow_log, "LogGroupName").as_deref(),
+                        &format,
+                    )
+                })
+            })
+            .count();
         Some(added)
     }
 }
