@@ -14,7 +14,7 @@ use eastwest_ingest::{FlowContext, FlowFormat, Report, TimeWindow};
 use eastwest_inventory::{Inventory, Resolver};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::inventory::{add_flow_formats, load};
+use crate::inventory::{SourceArgs, add_flow_formats, load};
 use crate::output::{Format, write};
 use crate::{EXIT_BAD_INPUT, Global};
 
@@ -36,11 +36,10 @@ pub struct QueryArgs {
     /// a header line (CloudWatch Logs exports, custom formats).
     #[arg(long)]
     pub flow_format: Option<String>,
-    /// A directory of AWS CLI JSON output (`aws ec2 describe-* > DIR/x.json`): adds the
-    /// `src_*`/`dst_*` asset columns to `flows`, the `assets` table, and the `LogFormat` of each
-    /// flow log for its files.
-    #[arg(long, value_name = "SRC")]
-    pub inventory: Option<String>,
+    /// The estate (`--inventory DIR|aws`): adds the `src_*`/`dst_*` asset columns to `flows`,
+    /// the `assets` table, and the `LogFormat` of each flow log for its files.
+    #[command(flatten)]
+    pub inventory: SourceArgs,
     /// Only records that end at or after this time (epoch seconds, 2024-05-01, or
     /// 2024-05-01T10:00Z); dated paths before it are not opened.
     #[arg(long)]
@@ -163,10 +162,7 @@ pub fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
 
 /// Runs `query`.
 pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
-    let loaded = match &args.inventory {
-        Some(source) => Some(load(source).await?),
-        None => None,
-    };
+    let loaded = load(&args.inventory).await?;
     let options = flow_options(
         args.flow_format.as_deref(),
         loaded.as_ref().map(|l| &l.inventory),

@@ -1,7 +1,8 @@
 //! The inventory of eastwest: what exists in the AWS estate, and which asset an address is.
 //!
 //! An [`Inventory`] holds AWS API output in its own JSON shapes ([`shapes`]), read from a
-//! directory of AWS CLI output ([`load`]); [`snapshot`] writes it back in the same shapes so a live read can be
+//! directory of AWS CLI output ([`load`]) or, with the `live` feature, from the AWS API
+//! (`live`); [`snapshot`] writes it back in the same shapes so a live read can be
 //! replayed. [`assets`] turns it into one [`Asset`] per network interface (instances and every
 //! kind of AWS-managed ENI), each with its name, role, tier and peer group, and [`resolve`]
 //! answers which asset an address was at a moment, per VPC, so that findings name hosts
@@ -9,6 +10,8 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod load;
 pub mod resolve;
 pub mod shapes;
