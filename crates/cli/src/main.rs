@@ -8,6 +8,7 @@ mod demo;
 mod inventory;
 mod output;
 mod query;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Reads an inventory: lists its assets, or writes it as a replayable snapshot.
     Inventory(inventory::InventoryArgs),
+    /// Simulates an estate with attacks: inventory, flow logs, CloudTrail, DNS and host logs,
+    /// written as AWS writes them, with the ground truth.
+    Simulate(simulate::SimulateArgs),
     /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
     Query(query::QueryArgs),
 }
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(args, &global).await,
             Command::Query(args) => query::run(args, &global).await,
             Command::Inventory(args) => inventory::run(args, &global).await,
+            Command::Simulate(args) => simulate::run(args, &global).await,
         }
     });
     match result {
