@@ -22,6 +22,19 @@ pub const SCANNER_PORTS: [u16; 14] = [
     21, 22, 23, 25, 80, 443, 445, 3306, 3389, 5432, 6379, 8080, 9100, 9200,
 ];
 
+/// A public address: first octets from blocks with no private, shared or link-local ranges.
+pub fn public_ip(rng: &mut Rng, first_octets: &[u8]) -> Ipv4Addr {
+    Ipv4Addr::new(
+        *rng.pick(first_octets),
+        rng.range(0, 255) as u8,
+        rng.range(0, 255) as u8,
+        rng.range(1, 254) as u8,
+    )
+}
+
+/// Where internet-wide scanners and attackers come from in the simulation.
+pub const HOSTILE_BLOCKS: [u8; 10] = [45, 62, 77, 89, 91, 141, 162, 176, 185, 194];
+
 /// Public addresses of clients, repositories and scanners on the internet.
 fn internet(rng: &mut Rng, pool: u8) -> Ipv4Addr {
     match pool {
@@ -40,12 +53,7 @@ fn internet(rng: &mut Rng, pool: u8) -> Ipv4Addr {
             Ipv4Addr::new(54, 231, 160, 10),
         ]),
         // Internet-wide scanners.
-        _ => Ipv4Addr::new(
-            rng.range(160, 200) as u8,
-            rng.range(0, 255) as u8,
-            rng.range(0, 255) as u8,
-            rng.range(1, 254) as u8,
-        ),
+        _ => public_ip(rng, &HOSTILE_BLOCKS),
     }
 }
 

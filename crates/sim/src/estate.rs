@@ -524,7 +524,7 @@ impl Estate {
         let app = workers.saturating_sub(web).max(2);
         for n in 1..=web {
             // The last web server is launched by autoscaling half-way through the period.
-            let launched = if n == web && web > 2 {
+            let launched = if n == web {
                 start_ms + (end_ms - start_ms) / 2
             } else {
                 long_ago

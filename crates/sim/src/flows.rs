@@ -233,11 +233,14 @@ impl Estate {
                 }
             }
             if via_nat && let Some(n) = nat {
+                // The NAT gateway's ENI: the private side is addressed to its own private IP
+                // (the real peer is in pkt-dstaddr / pkt-srcaddr), the public side leaves from
+                // its private IP too (never the Elastic IP).
                 let nat_ip = self.hosts[n].ip;
-                out.push(record(
+                let mut inbound = record(
                     n,
                     src_ip,
-                    dst_ip,
+                    nat_ip,
                     conn.sport,
                     conn.dport,
                     (fp, fb),
@@ -245,8 +248,10 @@ impl Estate {
                     f_flags,
                     true,
                     None,
-                ));
-                let mut egress = record(
+                );
+                inbound.pkt_dst = dst_ip;
+                out.push(inbound);
+                out.push(record(
                     n,
                     nat_ip,
                     dst_ip,
@@ -257,9 +262,7 @@ impl Estate {
                     f_flags,
                     false,
                     Some(8),
-                );
-                egress.pkt_src = nat_ip;
-                out.push(egress);
+                ));
                 if replies {
                     out.push(record(
                         n,
@@ -273,9 +276,9 @@ impl Estate {
                         true,
                         None,
                     ));
-                    out.push(record(
+                    let mut back = record(
                         n,
-                        dst_ip,
+                        nat_ip,
                         src_ip,
                         conn.dport,
                         conn.sport,
@@ -284,7 +287,9 @@ impl Estate {
                         r_flags,
                         false,
                         Some(1),
-                    ));
+                    );
+                    back.pkt_src = dst_ip;
+                    out.push(back);
                 }
             }
             if let Some(h) = dst_host {

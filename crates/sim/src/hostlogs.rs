@@ -286,13 +286,8 @@ pub fn benign(estate: &Estate, rng: &mut Rng, from_ms: i64, to_ms: i64, out: &mu
         if let Some(legacy) = estate.named("legacy-tools") {
             for _ in 0..rng.poisson(2.0) {
                 let at = t + rng.below(3_600_000) as i64;
-                let from = format!(
-                    "{}.{}.{}.{}",
-                    rng.range(160, 200),
-                    rng.range(0, 255),
-                    rng.range(0, 255),
-                    rng.range(1, 254)
-                );
+                let from =
+                    crate::benign::public_ip(rng, &crate::benign::HOSTILE_BLOCKS).to_string();
                 let user = *rng.pick(&["root", "admin", "ubnt", "pi", "test"]);
                 out.extend(sshd(
                     estate,

@@ -98,12 +98,7 @@ fn entities(estate: &Estate, hosts: &[usize]) -> Vec<String> {
 
 /// An address on the internet the attacker uses.
 fn attacker(rng: &mut Rng) -> Ipv4Addr {
-    Ipv4Addr::new(
-        rng.range(185, 195) as u8,
-        rng.range(1, 250) as u8,
-        rng.range(1, 250) as u8,
-        rng.range(2, 250) as u8,
-    )
+    crate::benign::public_ip(rng, &[185, 193, 194, 195, 45])
 }
 
 /// Runs scenario `name` (a member of [`SCENARIOS`]) into `out`.

@@ -181,7 +181,7 @@ impl Context<'_> {
                 continue;
             }
             let path = dated(self.logs, "vpcdnsquerylogs", &vpc.id, from).join(format!(
-                "{ACCOUNT}_vpcdnsquerylogs_{}_{}_{}.log.gz",
+                "{}_vpcdnsquerylogs_{ACCOUNT}_{}_{}.log.gz",
                 vpc.id,
                 stamp(from),
                 rng.hex(8)
