@@ -99,6 +99,7 @@ struct Line {
     eni: String,
     src: Ipv4Addr,
     dst: Ipv4Addr,
+    pkt_dst: Ipv4Addr,
     sport: u16,
     dport: u16,
     start: i64,
@@ -148,6 +149,7 @@ fn flow_logs_follow_aws_conventions() {
                 eni: f[4].to_string(),
                 src: f[7].parse().unwrap(),
                 dst: f[8].parse().unwrap(),
+                pkt_dst: f[12].parse().unwrap(),
                 sport: f[9].parse().unwrap(),
                 dport: f[10].parse().unwrap(),
                 start: f[16].parse().unwrap(),
@@ -212,8 +214,10 @@ fn flow_logs_follow_aws_conventions() {
             );
         }
         // An accepted connection between two ENIs shows on both: the responder's ingress has the
-        // initiator's egress.
-        if l.ingress
+        // initiator's egress. (A NAT gateway's private side is addressed to the gateway, the real
+        // destination being in pkt-dstaddr: not a connection to it.)
+        if l.pkt_dst == l.dst
+            && l.ingress
             && l.accept
             && l.flags & 18 == 2
             && eni_of.contains_key(&l.src)
@@ -252,6 +256,13 @@ fn flow_logs_follow_aws_conventions() {
     );
     // A port nobody listens on answers with RST.
     assert!(lines.iter().any(|l| l.flags == 4 && !l.ingress && l.accept));
+    // The NAT gateway's private side: addressed to the gateway, the real peer in pkt-dstaddr.
+    let nat = estate.hosts[estate.named("nat").unwrap()].ip;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ingress && l.dst == nat && l.pkt_dst != nat)
+    );
     // Answered connections carry SYN-ACK on the reply.
     assert!(lines.iter().any(|l| l.flags & 18 == 18));
 }
