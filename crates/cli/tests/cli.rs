@@ -170,32 +170,57 @@ fn output_goes_to_a_file_when_asked() {
 }
 
 #[test]
-fn demo_reads_the_bundled_samples_and_answers_its_questions() {
-    let out = eastwest(&["demo"]);
+fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
+    let state = tempfile::tempdir().expect("dir");
+    let out = eastwest(&[
+        "demo",
+        "--no-serve",
+        "--state",
+        state.path().to_str().expect("path"),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("4 files, 17 records"), "{stdout}");
+    for scenario in [
+        "ssrf-imds",
+        "recon-sweep",
+        "ssh-spray-pivot",
+        "db-exfil",
+        "dns-tunnel",
+        "ssm-pivot",
+        "slow-scan",
+        "webshell",
+        "persistence",
+    ] {
+        assert!(
+            stdout.contains(&format!("  {scenario} ")),
+            "{scenario} not listed: {stdout}"
+        );
+    }
+    // Ground truth is labelled as such, and nothing claims a detection.
+    assert!(stdout.contains("ground truth"), "{stdout}");
+    assert!(stdout.contains("Detection is not built yet"), "{stdout}");
+    // Addresses are named through the simulated inventory.
+    assert!(stdout.contains("| load-balancer:web-alb"), "{stdout}");
+    assert!(stdout.contains("| asg:app-asg "), "{stdout}");
+    // The exfiltration reads reporting-db from an app host: it shows among the database readers.
+    let readers = stdout
+        .split("Who read the most from a database?")
+        .nth(1)
+        .expect("question");
+    let app_reads_reporting = readers
+        .lines()
+        .take(14)
+        .any(|l| l.contains("asg:app-asg") && l.contains("reporting-db"));
+    assert!(app_reads_reporting, "{readers}");
+    assert!(state.path().join("truth.json").exists());
     assert!(
-        stdout.contains(
-            "coverage gap on eni-11111111aaaaaaaaa: 0 NODATA, 1 SKIPDATA (58 s not logged)"
-        ),
-        "{stdout}"
+        state
+            .path()
+            .join("inventory/111122223333/us-east-1/ec2-describe-instances.json")
+            .exists()
     );
-    assert!(
-        stdout.contains("| eni-1235b8ca123456789 | 172.31.9.69"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("| eni-11111111aaaaaaaaa | SKIPDATA   | 2015-05-10T18:01:16Z"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "$ eastwest query 'SELECT interface_id, log_status, start, \"end\" FROM flow_gaps"
-        ),
-        "{stdout}"
-    );
-    assert!(text(&out.stderr).contains("v5-with-header.log:4"));
+    // Every command shown can be pasted.
+    assert!(stdout.contains("$ eastwest query --inventory "), "{stdout}");
 }
 
 #[test]
