@@ -5,6 +5,7 @@
 //! README: 0 success, 2 bad usage or unreadable input.
 
 mod demo;
+mod eval;
 mod inventory;
 mod output;
 mod query;
@@ -40,6 +41,8 @@ enum Command {
     /// Simulates an estate with attacks: inventory, flow logs, CloudTrail, DNS and host logs,
     /// written as AWS writes them, with the ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Simulates every scenario and a benign estate, runs detection and writes EVALUATION.md.
+    Eval(eval::EvalArgs),
     /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
     Query(query::QueryArgs),
 }
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
             Command::Query(args) => query::run(args, &global).await,
             Command::Inventory(args) => inventory::run(args, &global).await,
             Command::Simulate(args) => simulate::run(args, &global).await,
+            Command::Eval(args) => eval::run(args, &global).await,
         }
     });
     match result {

@@ -106,3 +106,29 @@ fn unknown_scenarios_and_bad_options_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--hosts"));
 }
+
+#[test]
+fn eval_writes_an_honest_report() {
+    let dir = tempfile::tempdir().expect("dir");
+    let report = dir.path().join("EVALUATION.md");
+    let out = eastwest(&[
+        "eval",
+        "--report",
+        report.to_str().expect("path"),
+        "--hosts",
+        "9",
+        "--days",
+        "0.5",
+        "--seed",
+        "4",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let text = std::fs::read_to_string(&report).expect("report");
+    assert!(text.contains("No detectors exist yet"), "{text}");
+    assert_eq!(text.matches("| missed |").count(), 9, "{text}");
+    assert!(text.contains("0 detections in 4.5 host-days"), "{text}");
+    assert!(
+        text.contains("`eastwest eval --hosts 9 --days 0.5 --seed 4`"),
+        "{text}"
+    );
+}

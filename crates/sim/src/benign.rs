@@ -139,7 +139,7 @@ pub fn generate(estate: &Estate, rng: &mut Rng, from_ms: i64, to_ms: i64, out: &
                 );
             }
             for &w in &live_web {
-                for _ in 0..rng.poisson(0.8 * load) {
+                for _ in 0..rng.poisson(1.5 * load) {
                     let t = at(rng);
                     push(
                         estate,
@@ -160,7 +160,7 @@ pub fn generate(estate: &Estate, rng: &mut Rng, from_ms: i64, to_ms: i64, out: &
             if live_app.is_empty() {
                 break;
             }
-            for _ in 0..rng.poisson(1.2 * load) {
+            for _ in 0..rng.poisson(2.0 * load) {
                 let a = *rng.pick(&live_app);
                 let t = at(rng);
                 push(
@@ -179,7 +179,7 @@ pub fn generate(estate: &Estate, rng: &mut Rng, from_ms: i64, to_ms: i64, out: &
         }
         for &a in &live_app {
             if let Some(db) = orders {
-                for _ in 0..rng.poisson(0.7 * load) {
+                for _ in 0..rng.poisson(1.1 * load) {
                     let t = at(rng);
                     push(
                         estate,
@@ -196,7 +196,7 @@ pub fn generate(estate: &Estate, rng: &mut Rng, from_ms: i64, to_ms: i64, out: &
                 }
             }
             if let Some(c) = cache {
-                for _ in 0..rng.poisson(0.6 * load) {
+                for _ in 0..rng.poisson(1.0 * load) {
                     let t = at(rng);
                     push(
                         estate,

@@ -11,6 +11,7 @@
 
 pub mod benign;
 pub mod estate;
+pub mod eval;
 pub mod flows;
 pub mod hostlogs;
 pub mod rng;
