@@ -4,6 +4,7 @@
 //! output. Errors carry context for the user (`anyhow`); exit codes follow the contract in the
 //! README: 0 success, 2 bad usage or unreadable input.
 
+mod audit;
 mod demo;
 mod eval;
 mod inventory;
@@ -36,6 +37,8 @@ struct Cli {
 enum Command {
     /// Runs eastwest on the bundled sample logs: what it reads and what SQL over them answers.
     Demo(demo::DemoArgs),
+    /// Posture checks over an inventory: what makes lateral movement easy, and how to fix it.
+    Audit(audit::AuditArgs),
     /// Reads an inventory: lists its assets, or writes it as a replayable snapshot.
     Inventory(inventory::InventoryArgs),
     /// Simulates an estate with attacks: inventory, flow logs, CloudTrail, DNS and host logs,
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
             Command::Inventory(args) => inventory::run(args, &global).await,
             Command::Simulate(args) => simulate::run(args, &global).await,
             Command::Eval(args) => eval::run(args, &global).await,
+            Command::Audit(args) => audit::run(args, &global).await,
         }
     });
     match result {

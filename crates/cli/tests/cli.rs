@@ -393,3 +393,63 @@ fn inventory_command_lists_assets_and_snapshots_replay() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("/nonexistent/inv"));
 }
+
+#[test]
+fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
+    let inventory = testdata("inventory/cloudmapper-demo");
+    let inv = inventory.to_str().expect("path");
+    let table = eastwest(&["audit", "--inventory", inv]);
+    assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
+    let stdout = text(&table.stdout);
+    assert!(
+        stdout.contains("imdsv1-allowed") && stdout.contains("i-00000000000000002"),
+        "{stdout}"
+    );
+    assert!(
+        text(&table.stderr).contains("audit: 9 failures (4 high, 1 medium, 4 low)"),
+        "{}",
+        text(&table.stderr)
+    );
+    let json = eastwest(&[
+        "audit",
+        "--inventory",
+        inv,
+        "--format",
+        "json",
+        "--check",
+        "flow-log-coverage",
+    ]);
+    let lines: Vec<serde_json::Value> = text(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["class_uid"], 2003);
+    assert_eq!(lines[0]["resources"][0]["uid"], "vpc-12345678");
+    let sarif = eastwest(&["audit", "--inventory", inv, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif");
+    assert_eq!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .len(),
+        9
+    );
+    assert_eq!(
+        eastwest(&["audit", "--inventory", inv, "--fail-on", "high"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        eastwest(&["audit", "--inventory", inv, "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let bad = eastwest(&["audit", "--inventory", inv, "--check", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("no such check"));
+    let list = eastwest(&["audit", "--check", "list"]);
+    assert!(text(&list.stdout).contains("role-can-reach-instances"));
+}

@@ -129,3 +129,37 @@ pub struct ReadSummary {
     /// not returned.
     pub filtered: u64,
 }
+
+/// How bad a finding is, on OCSF's scale (`severity_id` 1-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Informational = 1,
+    /// Fix when convenient.
+    Low = 2,
+    /// Fix soon.
+    Medium = 3,
+    /// Fix now.
+    High = 4,
+    /// An attacker is likely using it.
+    Critical = 5,
+}
+
+impl Severity {
+    /// OCSF `severity_id`.
+    pub fn id(self) -> u8 {
+        self as u8
+    }
+
+    /// OCSF `severity` caption.
+    pub fn caption(self) -> &'static str {
+        match self {
+            Severity::Informational => "Informational",
+            Severity::Low => "Low",
+            Severity::Medium => "Medium",
+            Severity::High => "High",
+            Severity::Critical => "Critical",
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `eastwest audit`: the posture checks over an inventory, as a table, OCSF Compliance Findings
+//! (JSON lines) or SARIF.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use eastwest_model::Severity;
+use eastwest_posture::checks::CHECKS;
+use eastwest_posture::{Config, audit, output};
+
+use crate::inventory::{SourceArgs, load};
+use crate::{EXIT_BAD_INPUT, Global};
+
+/// Output formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// A table for people.
+    Table,
+    /// OCSF 1.3 Compliance Findings (class 2003), one JSON object per line.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Severities for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+/// Arguments of `audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The estate (`--inventory DIR|aws`).
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// An office or management range SSH/RDP/WinRM may come from (repeat).
+    #[arg(long, value_name = "CIDR")]
+    pub admin_source: Vec<String>,
+    /// Run only this check (repeat); `--check list` prints them.
+    #[arg(long, value_name = "ID")]
+    pub check: Vec<String>,
+    /// Exit with status 1 when a failure at or above this severity is found.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Runs `audit`.
+pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
+    if args.check.iter().any(|c| c == "list") {
+        for c in CHECKS {
+            println!(
+                "{:<26} {:<13} {}",
+                c.id(),
+                c.severity().caption(),
+                c.title()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for c in &args.check {
+        if !CHECKS.iter().any(|k| k.id() == c) {
+            bail!("--check {c}: no such check (eastwest audit --check list)");
+        }
+    }
+    let Some(loaded) = load(&args.source).await? else {
+        bail!("--inventory DIR|aws is required");
+    };
+    let mut config = Config::default();
+    for cidr in &args.admin_source {
+        config.admin_sources.push(cidr.parse().with_context(|| {
+            format!("--admin-source '{cidr}': expected a CIDR such as 198.51.100.0/24")
+        })?);
+    }
+    let results = audit(&loaded.inventory, &config, &args.check);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let text = match args.format {
+        AuditFormat::Table => output::table(&results),
+        AuditFormat::Json => output::ocsf(&results, now)
+            .iter()
+            .map(|v| v.to_string() + "\n")
+            .collect(),
+        AuditFormat::Sarif => serde_json::to_string_pretty(&output::sarif(&results))? + "\n",
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("--output {}", path.display()))?
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    let mut counts: Vec<String> = Vec::new();
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+    ] {
+        let n = results.iter().filter(|r| r.severity == severity).count();
+        if n > 0 {
+            counts.push(format!("{n} {}", severity.caption().to_lowercase()));
+        }
+    }
+    eprintln!(
+        "audit: {} failures{}",
+        results.len(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        }
+    );
+    if loaded.unreadable {
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    let threshold = args.fail_on.map(|f| match f {
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+        FailOn::Critical => Severity::Critical,
+    });
+    Ok(match threshold {
+        Some(t) if results.iter().any(|r| r.severity >= t) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}

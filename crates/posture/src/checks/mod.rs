@@ -1,0 +1,49 @@
+//! The posture checks, one file each. Adding one: a file here, an impl of [`crate::Check`],
+//! one line in [`CHECKS`], and expectations in the tests.
+
+mod admin_ports_open;
+mod db_ports_wide;
+mod default_sg_has_rules;
+mod default_sg_in_use;
+mod egress_all_to_internet;
+mod flow_log_coverage;
+mod imdsv1_allowed;
+mod launch_wizard_sg_in_use;
+mod lb_listener_without_tls;
+mod nacl_allows_all;
+mod rdp_open;
+mod role_can_reach_instances;
+mod sg_self_all_ports;
+
+use crate::Check;
+
+/// Every check, in report order.
+pub static CHECKS: &[&dyn Check] = &[
+    &default_sg_in_use::DefaultSgInUse,
+    &default_sg_has_rules::DefaultSgHasRules,
+    &launch_wizard_sg_in_use::LaunchWizardSgInUse,
+    &egress_all_to_internet::EgressAllToInternet,
+    &sg_self_all_ports::SgSelfAllPorts,
+    &admin_ports_open::AdminPortsOpen,
+    &rdp_open::RdpOpen,
+    &db_ports_wide::DbPortsWide,
+    &nacl_allows_all::NaclAllowsAll,
+    &imdsv1_allowed::Imdsv1Allowed,
+    &role_can_reach_instances::RoleCanReachInstances,
+    &flow_log_coverage::FlowLogCoverage,
+    &lb_listener_without_tls::LbListenerWithoutTls,
+];
+
+/// The `(account, region)` of a security group.
+pub(crate) fn group_origin(
+    context: &crate::Context<'_>,
+    group: &str,
+) -> (Option<String>, Option<String>) {
+    context
+        .inventory
+        .security_groups
+        .iter()
+        .find(|g| g.item.group_id == group)
+        .map(|g| (g.origin.account.clone(), g.origin.region.clone()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,181 @@
+//! `role-can-reach-instances`: an instance role may run commands on other instances, push SSH
+//! keys to them, or assume any role.
+
+use eastwest_model::Severity;
+use serde_json::Value;
+
+use crate::{Check, Context, Failure};
+
+/// The check.
+pub struct RoleCanReachInstances;
+
+/// Actions that move an attacker from one instance to others without the network.
+const LATERAL_ACTIONS: [&str; 6] = [
+    "ssm:SendCommand",
+    "ssm:StartSession",
+    "ec2-instance-connect:SendSSHPublicKey",
+    "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+    "ec2:GetPasswordData",
+    "sts:AssumeRole",
+];
+
+/// IAM's wildcard match (`*` any run, `?` one character), case-insensitive as IAM actions are.
+fn matches(pattern: &str, action: &str) -> bool {
+    fn go(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], a) || (!a.is_empty() && go(p, &a[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => go(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), action.as_bytes())
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The lateral actions a policy document allows, with their resources.
+pub(crate) fn allowed(document: &Value) -> Vec<(String, String)> {
+    let statements = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for s in statements {
+        if s.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let actions = s.get("Action").map(strings).unwrap_or_default();
+        let resources = s
+            .get("Resource")
+            .map(strings)
+            .unwrap_or_default()
+            .join(", ");
+        for lateral in LATERAL_ACTIONS {
+            if actions.iter().any(|a| matches(a, lateral)) && !out.iter().any(|(a, _)| a == lateral)
+            {
+                out.push((lateral.to_string(), resources.clone()));
+            }
+        }
+    }
+    out
+}
+
+impl Check for RoleCanReachInstances {
+    fn id(&self) -> &'static str {
+        "role-can-reach-instances"
+    }
+    fn title(&self) -> &'static str {
+        "Instance role can run commands on, push keys to, or assume its way to other hosts"
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn rationale(&self) -> &'static str {
+        "Whoever owns an instance owns its role: ssm:SendCommand or ec2-instance-connect on other instances is lateral movement that no security group stops."
+    }
+    fn run(&self, context: &Context<'_>) -> Vec<Failure> {
+        let inv = context.inventory;
+        let used_roles: Vec<&str> = context
+            .resolver
+            .assets()
+            .iter()
+            .filter_map(|a| a.role.as_deref())
+            .collect();
+        let managed = |arn: &str| {
+            inv.managed_policies
+                .iter()
+                .find(|p| p.item.arn == arn)
+                .and_then(|p| {
+                    let default = p.item.default_version_id.as_deref();
+                    p.item
+                        .policy_version_list
+                        .iter()
+                        .find(|v| {
+                            v.is_default_version == Some(true) || v.version_id.as_deref() == default
+                        })
+                        .and_then(|v| v.document.clone())
+                })
+        };
+        let mut out = Vec::new();
+        for role in &inv.role_details {
+            if !used_roles.contains(&role.item.role_name.as_str()) {
+                continue;
+            }
+            let mut grants: Vec<(String, String)> = Vec::new();
+            let documents = role
+                .item
+                .role_policy_list
+                .iter()
+                .filter_map(|p| p.policy_document.clone())
+                .chain(
+                    role.item
+                        .attached_managed_policies
+                        .iter()
+                        .filter_map(|p| managed(&p.policy_arn)),
+                );
+            for document in documents {
+                for grant in allowed(&document) {
+                    if !grants.contains(&grant) {
+                        grants.push(grant);
+                    }
+                }
+            }
+            if grants.is_empty() {
+                continue;
+            }
+            let instances = context
+                .resolver
+                .assets()
+                .iter()
+                .filter(|a| a.role.as_deref() == Some(role.item.role_name.as_str()))
+                .count();
+            out.push(Failure {
+                resource: role.item.role_name.clone(),
+                resource_type: "AWS::IAM::Role",
+                account: role.origin.account.clone(),
+                region: None,
+                why: format!(
+                    "used by {instances} instance(s); allows {}",
+                    grants.iter().map(|(a, r)| format!("{a} on {}", if r.is_empty() { "?" } else { r })).collect::<Vec<_>>().join("; ")
+                ),
+                fix: "scope these actions to the instances the role must manage (by tag condition) or remove them; use Session Manager from people's roles, not instance roles".into(),
+                severity: None,
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_wildcards() {
+        assert!(matches("ssm:*", "ssm:SendCommand"));
+        assert!(matches("*", "sts:AssumeRole"));
+        assert!(matches("SSM:send*", "ssm:SendCommand"));
+        assert!(matches(
+            "ec2-instance-connect:Send?SHPublicKey",
+            "ec2-instance-connect:SendSSHPublicKey"
+        ));
+        assert!(!matches("ssm:Get*", "ssm:SendCommand"));
+        let doc = serde_json::json!({"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "ssm:Send*"], "Resource": "*"}});
+        assert_eq!(
+            allowed(&doc),
+            vec![("ssm:SendCommand".to_string(), "*".to_string())]
+        );
+        let deny =
+            serde_json::json!({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]});
+        assert!(allowed(&deny).is_empty());
+    }
+}

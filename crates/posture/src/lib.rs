@@ -1,0 +1,140 @@
+//! Posture: what in the estate's configuration makes lateral movement easy.
+//!
+//! Each check is a file of its own under [`checks`] and one line in [`checks::CHECKS`]; it reads
+//! the inventory through a [`Context`] (security-group rules normalised from either
+//! `describe-security-groups` or `describe-security-group-rules`, assets, configuration) and
+//! returns [`Failure`]s: the resource, why it matters and how to fix it. [`output`] turns them
+//! into a table, OCSF Compliance Findings (class 2003) or SARIF.
+#![deny(missing_docs)]
+
+pub mod checks;
+pub mod output;
+pub mod rules;
+
+use eastwest_inventory::{Asset, Inventory, Resolver};
+use eastwest_model::Severity;
+use ipnet::IpNet;
+
+pub use rules::{Peer, SgRule};
+
+/// What a user tells the audit about their estate.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Office and management ranges from which SSH, RDP and WinRM are expected.
+    pub admin_sources: Vec<IpNet>,
+}
+
+/// What checks read.
+pub struct Context<'a> {
+    /// The inventory.
+    pub inventory: &'a Inventory,
+    /// Assets and resolution.
+    pub resolver: &'a Resolver,
+    /// Every security group rule, normalised.
+    pub rules: Vec<SgRule>,
+    /// The user's configuration.
+    pub config: &'a Config,
+}
+
+impl<'a> Context<'a> {
+    /// Prepares the context.
+    pub fn new(inventory: &'a Inventory, resolver: &'a Resolver, config: &'a Config) -> Self {
+        Self {
+            inventory,
+            resolver,
+            rules: rules::normalise(inventory),
+            config,
+        }
+    }
+
+    /// Assets that carry security group `group`.
+    pub fn members(&self, group: &str) -> Vec<&'a Asset> {
+        self.resolver
+            .assets()
+            .iter()
+            .filter(|a| a.security_groups.iter().any(|g| g == group))
+            .collect()
+    }
+
+    /// Name of a security group, for messages.
+    pub fn group_name(&self, group: &str) -> String {
+        self.inventory
+            .security_groups
+            .iter()
+            .find(|g| g.item.group_id == group)
+            .and_then(|g| g.item.group_name.clone())
+            .map(|name| format!("{group} ({name})"))
+            .unwrap_or_else(|| group.to_string())
+    }
+}
+
+/// One resource that fails a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// AWS id of the resource (`sg-...`, `i-...`, `vpc-...`, role name, listener ARN).
+    pub resource: String,
+    /// Its type, as OCSF names resources (`AWS::EC2::SecurityGroup`, ...).
+    pub resource_type: &'static str,
+    /// Account, where known.
+    pub account: Option<String>,
+    /// Region, where known.
+    pub region: Option<String>,
+    /// Why this resource fails, specifically.
+    pub why: String,
+    /// How to fix it, specifically (an AWS CLI command where one fits).
+    pub fix: String,
+    /// A severity other than the check's default (worse on internet-facing resources, say).
+    pub severity: Option<Severity>,
+}
+
+/// A posture check.
+pub trait Check: Sync {
+    /// Stable id, `default-sg-in-use`.
+    fn id(&self) -> &'static str;
+    /// One line.
+    fn title(&self) -> &'static str;
+    /// Default severity.
+    fn severity(&self) -> Severity;
+    /// Why it matters for lateral movement, in general.
+    fn rationale(&self) -> &'static str;
+    /// The resources that fail.
+    fn run(&self, context: &Context<'_>) -> Vec<Failure>;
+}
+
+/// A failure with its check.
+#[derive(Debug, Clone)]
+pub struct Result {
+    /// The check's id.
+    pub check: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// Severity of this failure.
+    pub severity: Severity,
+    /// The failure.
+    pub failure: Failure,
+}
+
+/// Runs every check (or those in `only`) over an inventory, most severe first.
+pub fn audit(inventory: &Inventory, config: &Config, only: &[String]) -> Vec<Result> {
+    let resolver = Resolver::new(inventory);
+    let context = Context::new(inventory, &resolver, config);
+    let mut results: Vec<Result> = checks::CHECKS
+        .iter()
+        .filter(|c| only.is_empty() || only.iter().any(|o| o == c.id()))
+        .flat_map(|check| {
+            check.run(&context).into_iter().map(|failure| Result {
+                check: check.id(),
+                title: check.title(),
+                severity: failure.severity.unwrap_or(check.severity()),
+                failure,
+            })
+        })
+        .collect();
+    results.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.check.cmp(b.check))
+            .then(a.failure.resource.cmp(&b.failure.resource))
+    });
+    results
+}

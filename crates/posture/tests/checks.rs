@@ -1,0 +1,232 @@
+//! Each check over real AWS CLI output (CloudMapper's demo account, the AWS CLI's documented
+//! examples) and over the simulator's deliberate misconfigurations: each is found, nothing else.
+
+use std::path::{Path, PathBuf};
+
+use eastwest_inventory::{Inventory, load_dir};
+use eastwest_model::Severity;
+use eastwest_posture::{Config, audit, output};
+use eastwest_sim::{FlowFormat, SimOptions, simulate};
+
+fn testdata(part: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/inventory")
+        .join(part)
+}
+
+/// `(check, resource as a readable name, severity)`, sorted.
+fn outcome(inventory: &Inventory, config: &Config) -> Vec<(String, String, Severity)> {
+    let name = |id: &str| {
+        inventory
+            .security_groups
+            .iter()
+            .find(|g| g.item.group_id == id)
+            .and_then(|g| g.item.group_name.clone())
+            .map(|n| format!("sg:{n}"))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut out: Vec<(String, String, Severity)> = audit(inventory, config, &[])
+        .into_iter()
+        .map(|r| (r.check.to_string(), name(&r.failure.resource), r.severity))
+        .collect();
+    out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    out
+}
+
+fn row(check: &str, resource: &str, severity: Severity) -> (String, String, Severity) {
+    (check.to_string(), resource.to_string(), severity)
+}
+
+#[test]
+fn simulator_misconfigurations_are_found_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SimOptions {
+        out: dir.path().to_path_buf(),
+        hosts: 12,
+        days: 0.05,
+        seed: 2,
+        ..SimOptions::default()
+    };
+    simulate(&options, &|_, _| {}).unwrap();
+    let (inventory, _) = load_dir(&dir.path().join("inventory")).unwrap();
+    let config = Config {
+        admin_sources: vec![
+            "198.51.100.0/24".parse().unwrap(),
+            "10.50.0.0/24".parse().unwrap(),
+        ],
+    };
+    let web1 = inventory
+        .instances
+        .iter()
+        .find(|i| i.item.tags.iter().any(|t| t.value == "web-1"))
+        .unwrap()
+        .item
+        .instance_id
+        .clone();
+    let vpc_of = |name: &str| {
+        inventory
+            .vpcs
+            .iter()
+            .find(|v| v.item.tags.iter().any(|t| t.value == name))
+            .unwrap()
+            .item
+            .vpc_id
+            .clone()
+    };
+    let (prod, shared) = (vpc_of("production"), vpc_of("shared-services"));
+    let acl = |vpc: &str| format!("acl-{}", &vpc[4..]);
+    use Severity::*;
+    let mut expected = vec![
+        row("admin-ports-open", "sg:launch-wizard-1", Critical),
+        row("admin-ports-open", "sg:default", High),
+        row("db-ports-wide", "sg:reporting-db", High),
+        row("default-sg-has-rules", "sg:default", Low),
+        row("default-sg-has-rules", "sg:default", Low),
+        row("default-sg-in-use", "sg:default", Medium),
+        row("imdsv1-allowed", &web1, High),
+        row("launch-wizard-sg-in-use", "sg:launch-wizard-1", Medium),
+        row("nacl-allows-all", &acl(&prod), Low),
+        row("nacl-allows-all", &acl(&shared), Low),
+        row("role-can-reach-instances", "app-role", High),
+        row("role-can-reach-instances", "bastion-role", High),
+        row("sg-self-all-ports", "sg:app", High),
+    ];
+    // Every group with members lets everything out (the AWS default the simulator keeps); the
+    // shared VPC's default group has no members.
+    for g in [
+        "app",
+        "bastion",
+        "default",
+        "launch-wizard-1",
+        "management",
+        "orders-db",
+        "reporting-db",
+        "sessions-cache",
+        "ssm-endpoint",
+        "web",
+        "web-alb",
+    ] {
+        expected.push(row("egress-all-to-internet", &format!("sg:{g}"), Low));
+    }
+    expected.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(outcome(&inventory, &config), expected);
+
+    // Without the office and management ranges, SSH from them is reported too.
+    let strict = outcome(&inventory, &Config::default());
+    assert!(strict.contains(&row("admin-ports-open", "sg:bastion", High)));
+    assert!(strict.contains(&row("admin-ports-open", "sg:web", High)));
+
+    // A version-2 flow-log format lacks the fields detection needs.
+    let v2 = tempfile::tempdir().unwrap();
+    simulate(
+        &SimOptions {
+            out: v2.path().to_path_buf(),
+            format: FlowFormat::V2,
+            ..options
+        },
+        &|_, _| {},
+    )
+    .unwrap();
+    let (inventory, _) = load_dir(&v2.path().join("inventory")).unwrap();
+    let flow: Vec<_> = outcome(&inventory, &config)
+        .into_iter()
+        .filter(|r| r.0 == "flow-log-coverage")
+        .collect();
+    assert_eq!(flow.len(), 2, "{flow:?}");
+    let results = audit(&inventory, &config, &["flow-log-coverage".to_string()]);
+    assert!(
+        results.iter().all(|r| r
+            .failure
+            .why
+            .contains("tcp-flags, flow-direction, pkt-srcaddr")),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn cloudmapper_demo_account() {
+    let (inventory, _) = load_dir(&testdata("cloudmapper-demo")).unwrap();
+    use Severity::*;
+    let expected = vec![
+        // The bastion admits SSH from 1.1.1.1/32 and 2.2.2.2/28: not configured as admin sources.
+        row("admin-ports-open", "sg:Bastion", High),
+        row("admin-ports-open", "sg:Bastion", High),
+        row("default-sg-has-rules", "sg:default", Low),
+        row("egress-all-to-internet", "sg:Bastion", Low),
+        row("egress-all-to-internet", "sg:Internal web", Low),
+        row("egress-all-to-internet", "sg:Public", Low),
+        row("flow-log-coverage", "vpc-12345678", High),
+        // Web2 sits behind the internet-facing classic ELB `weblb`; Web1 does not.
+        row("imdsv1-allowed", "i-00000000000000001", Medium),
+        row("imdsv1-allowed", "i-00000000000000002", High),
+    ];
+    assert_eq!(outcome(&inventory, &Config::default()), expected);
+    let trusted = Config {
+        admin_sources: vec!["1.1.1.1/32".parse().unwrap(), "2.2.2.0/28".parse().unwrap()],
+    };
+    assert!(
+        !outcome(&inventory, &trusted)
+            .iter()
+            .any(|r| r.0 == "admin-ports-open")
+    );
+}
+
+#[test]
+fn aws_cli_documented_examples() {
+    let (inventory, _) = load_dir(&testdata("aws-cli-examples")).unwrap();
+    use Severity::*;
+    let expected = vec![
+        row("flow-log-coverage", "vpc-06e4ab6c6cEXAMPLE", High),
+        row("flow-log-coverage", "vpc-0e9801d129EXAMPLE", High),
+        // The example instance has a public address and HttpTokens optional.
+        row("imdsv1-allowed", "i-1234567890abcdef0", High),
+        // acl-0ea1f54ca7EXAMPLE is associated with a subnet and allows all; the other example
+        // NACL has no associations.
+        row("nacl-allows-all", "acl-0ea1f54ca7EXAMPLE", Low),
+    ];
+    assert_eq!(outcome(&inventory, &Config::default()), expected);
+}
+
+#[test]
+fn ocsf_and_sarif_shapes() {
+    let (inventory, _) = load_dir(&testdata("cloudmapper-demo")).unwrap();
+    let results = audit(&inventory, &Config::default(), &[]);
+    let findings = output::ocsf(&results, 1_700_000_000_000);
+    assert_eq!(findings.len(), results.len());
+    for f in &findings {
+        assert_eq!(f["class_uid"], 2003);
+        assert_eq!(f["type_uid"], 200301);
+        assert_eq!(f["compliance"]["status"], "Fail");
+        assert!(
+            f["finding_info"]["uid"]
+                .as_str()
+                .unwrap()
+                .starts_with("eastwest:")
+        );
+        assert!(f["severity_id"].as_u64().unwrap() >= 1);
+        assert!(!f["remediation"]["desc"].as_str().unwrap().is_empty());
+        assert!(f["resources"][0]["uid"].is_string());
+    }
+    // The same evidence gives the same uid.
+    let again = output::ocsf(&audit(&inventory, &Config::default(), &[]), 1);
+    let uids = |v: &[serde_json::Value]| {
+        v.iter()
+            .map(|f| f["finding_info"]["uid"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(uids(&findings), uids(&again));
+    let sarif = output::sarif(&results);
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), results.len());
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for r in run["results"].as_array().unwrap() {
+        assert!(rules.contains(&r["ruleId"].as_str().unwrap()));
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    }
+}
