@@ -147,6 +147,25 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
     println!("  assets by kind: {}\n", kinds.join(", "));
 
+    // The posture audit, with the estate's office and management ranges as admin sources.
+    let config = eastwest_posture::Config {
+        admin_sources: vec!["198.51.100.0/24".parse()?, "10.50.0.0/24".parse()?],
+    };
+    let results = eastwest_posture::audit(&inventory, &config, &[]);
+    let serious: Vec<eastwest_posture::Result> = results
+        .iter()
+        .filter(|r| r.severity >= eastwest_model::Severity::Medium)
+        .cloned()
+        .collect();
+    println!(
+        "Posture audit: {} failures, {} of them medium or worse (the low ones: `eastwest audit --inventory {} --admin-source 198.51.100.0/24 --admin-source 10.50.0.0/24`):",
+        results.len(),
+        serious.len(),
+        inventory_dir.display()
+    );
+    print!("{}", eastwest_posture::output::table(&serious));
+    println!();
+
     let flows = flow_dir(&dir);
     let engine = Engine::new(global.threads);
     let mut flow_options = FlowOptions {

@@ -219,6 +219,10 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
             .join("inventory/111122223333/us-east-1/ec2-describe-instances.json")
             .exists()
     );
+    // The audit finds the simulator's deliberate misconfigurations.
+    for check in ["sg-self-all-ports", "imdsv1-allowed", "launch-wizard-sg-in-use", "db-ports-wide", "role-can-reach-instances"] {
+        assert!(stdout.contains(check), "{check} missing: {stdout}");
+    }
     // Every command shown can be pasted.
     assert!(stdout.contains("$ eastwest query --inventory "), "{stdout}");
 }
