@@ -166,6 +166,41 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     print!("{}", eastwest_posture::output::table(&serious));
     println!();
 
+    // The blast radius of the instance the SSRF scenario lands on.
+    if let Some(origin) = resolver.assets().iter().position(|a| a.name == "web-1") {
+        let radius = eastwest_posture::paths::blast_radius(&inventory, &resolver, &[origin], 2);
+        let assets = resolver.assets();
+        let in_hops = |n: usize| radius.reached.iter().filter(|r| r.hops == n).count();
+        println!(
+            "Blast radius of web-1 (IMDSv1, behind the internet-facing load balancer): {} assets directly, {} more in two hops.",
+            in_hops(1),
+            in_hops(2)
+        );
+        for r in radius
+            .reached
+            .iter()
+            .filter(|r| eastwest_posture::paths::crown_jewel(&assets[r.asset]))
+        {
+            let chain: Vec<&str> = std::iter::once("web-1")
+                .chain(
+                    radius
+                        .path_to(r.asset)
+                        .iter()
+                        .map(|&i| assets[i].name.as_str()),
+                )
+                .collect();
+            println!(
+                "  crown jewel {}: {}",
+                assets[r.asset].name,
+                chain.join(" -> ")
+            );
+        }
+        println!(
+            "  $ eastwest paths --inventory {} --from web-1 --hops 2\n",
+            inventory_dir.display()
+        );
+    }
+
     let flows = flow_dir(&dir);
     let engine = Engine::new(global.threads);
     let mut flow_options = FlowOptions {

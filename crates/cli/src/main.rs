@@ -9,6 +9,7 @@ mod demo;
 mod eval;
 mod inventory;
 mod output;
+mod paths;
 mod query;
 mod simulate;
 
@@ -39,6 +40,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Posture checks over an inventory: what makes lateral movement easy, and how to fix it.
     Audit(audit::AuditArgs),
+    /// The blast radius of an instance: what it reaches directly and in N hops, over the network
+    /// and through its role, and the crown jewels on the way.
+    Paths(paths::PathsArgs),
     /// Reads an inventory: lists its assets, or writes it as a replayable snapshot.
     Inventory(inventory::InventoryArgs),
     /// Simulates an estate with attacks: inventory, flow logs, CloudTrail, DNS and host logs,
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Command::Simulate(args) => simulate::run(args, &global).await,
             Command::Eval(args) => eval::run(args, &global).await,
             Command::Audit(args) => audit::run(args, &global).await,
+            Command::Paths(args) => paths::run(args, &global).await,
         }
     });
     match result {

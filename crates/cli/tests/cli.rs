@@ -220,9 +220,20 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
             .exists()
     );
     // The audit finds the simulator's deliberate misconfigurations.
-    for check in ["sg-self-all-ports", "imdsv1-allowed", "launch-wizard-sg-in-use", "db-ports-wide", "role-can-reach-instances"] {
+    for check in [
+        "sg-self-all-ports",
+        "imdsv1-allowed",
+        "launch-wizard-sg-in-use",
+        "db-ports-wide",
+        "role-can-reach-instances",
+    ] {
         assert!(stdout.contains(check), "{check} missing: {stdout}");
     }
+    assert!(
+        stdout.contains("Blast radius of web-1")
+            && stdout.contains("crown jewel orders-db: web-1 -> "),
+        "{stdout}"
+    );
     // Every command shown can be pasted.
     assert!(stdout.contains("$ eastwest query --inventory "), "{stdout}");
 }
@@ -454,6 +465,23 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
     let bad = eastwest(&["audit", "--inventory", inv, "--check", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("no such check"));
+    let paths = eastwest(&[
+        "paths",
+        "--inventory",
+        inv,
+        "--from",
+        "Bastion",
+        "--hops",
+        "2",
+    ]);
+    assert_eq!(paths.status.code(), Some(0), "{}", text(&paths.stderr));
+    let stdout = text(&paths.stdout);
+    assert!(
+        stdout.starts_with("From Bastion (i-00000000000000000, 10.0.0.1"),
+        "{stdout}"
+    );
+    let unknown = eastwest(&["paths", "--inventory", inv, "--from", "nothing-here"]);
+    assert_eq!(unknown.status.code(), Some(2));
     let list = eastwest(&["audit", "--check", "list"]);
     assert!(text(&list.stdout).contains("role-can-reach-instances"));
 }

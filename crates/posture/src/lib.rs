@@ -9,6 +9,8 @@
 
 pub mod checks;
 pub mod output;
+pub mod paths;
+pub mod reach;
 pub mod rules;
 
 use eastwest_inventory::{Asset, Inventory, Resolver};

@@ -47,3 +47,12 @@ pub(crate) fn group_origin(
         .map(|g| (g.origin.account.clone(), g.origin.region.clone()))
         .unwrap_or_default()
 }
+
+/// The lateral-movement actions (`ssm:SendCommand`, ...) a role's policies allow, with their
+/// resources.
+pub fn role_lateral_grants(
+    inventory: &eastwest_inventory::Inventory,
+    role: &str,
+) -> Vec<(String, String)> {
+    role_can_reach_instances::grants(inventory, role)
+}

@@ -69,6 +69,48 @@ pub(crate) fn allowed(document: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// The lateral actions `role`'s inline and attached managed policies allow.
+pub(crate) fn grants(inv: &eastwest_inventory::Inventory, role: &str) -> Vec<(String, String)> {
+    let managed = |arn: &str| {
+        inv.managed_policies
+            .iter()
+            .find(|p| p.item.arn == arn)
+            .and_then(|p| {
+                let default = p.item.default_version_id.as_deref();
+                p.item
+                    .policy_version_list
+                    .iter()
+                    .find(|v| {
+                        v.is_default_version == Some(true) || v.version_id.as_deref() == default
+                    })
+                    .and_then(|v| v.document.clone())
+            })
+    };
+    let mut grants: Vec<(String, String)> = Vec::new();
+    for detail in inv.role_details.iter().filter(|r| r.item.role_name == role) {
+        let documents = detail
+            .item
+            .role_policy_list
+            .iter()
+            .filter_map(|p| p.policy_document.clone())
+            .chain(
+                detail
+                    .item
+                    .attached_managed_policies
+                    .iter()
+                    .filter_map(|p| managed(&p.policy_arn)),
+            );
+        for document in documents {
+            for grant in allowed(&document) {
+                if !grants.contains(&grant) {
+                    grants.push(grant);
+                }
+            }
+        }
+    }
+    grants
+}
+
 impl Check for RoleCanReachInstances {
     fn id(&self) -> &'static str {
         "role-can-reach-instances"
@@ -90,45 +132,12 @@ impl Check for RoleCanReachInstances {
             .iter()
             .filter_map(|a| a.role.as_deref())
             .collect();
-        let managed = |arn: &str| {
-            inv.managed_policies
-                .iter()
-                .find(|p| p.item.arn == arn)
-                .and_then(|p| {
-                    let default = p.item.default_version_id.as_deref();
-                    p.item
-                        .policy_version_list
-                        .iter()
-                        .find(|v| {
-                            v.is_default_version == Some(true) || v.version_id.as_deref() == default
-                        })
-                        .and_then(|v| v.document.clone())
-                })
-        };
         let mut out = Vec::new();
         for role in &inv.role_details {
             if !used_roles.contains(&role.item.role_name.as_str()) {
                 continue;
             }
-            let mut grants: Vec<(String, String)> = Vec::new();
-            let documents = role
-                .item
-                .role_policy_list
-                .iter()
-                .filter_map(|p| p.policy_document.clone())
-                .chain(
-                    role.item
-                        .attached_managed_policies
-                        .iter()
-                        .filter_map(|p| managed(&p.policy_arn)),
-                );
-            for document in documents {
-                for grant in allowed(&document) {
-                    if !grants.contains(&grant) {
-                        grants.push(grant);
-                    }
-                }
-            }
+            let grants = grants(inv, &role.item.role_name);
             if grants.is_empty() {
                 continue;
             }
