@@ -55,6 +55,10 @@ pub struct AuditArgs {
     /// Run only this check (repeat); `--check list` prints them.
     #[arg(long, value_name = "ID")]
     pub check: Vec<String>,
+    /// Flow logs (files, directories, s3:// prefixes) to compare the rules with: rules never
+    /// used in the period, and accepted traffic today's rules would refuse.
+    #[arg(long, value_name = "INPUT", num_args = 1..)]
+    pub flows: Vec<String>,
     /// Exit with status 1 when a failure at or above this severity is found.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -87,7 +91,19 @@ pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
             format!("--admin-source '{cidr}': expected a CIDR such as 198.51.100.0/24")
         })?);
     }
-    let results = audit(&loaded.inventory, &config, &args.check);
+    let mut results = audit(&loaded.inventory, &config, &args.check);
+    let mut flows_unreadable = false;
+    if !args.flows.is_empty() {
+        let (observed, unreadable) = observed(&loaded.inventory, &config, &args.flows).await?;
+        results.extend(observed);
+        results.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.check.cmp(b.check))
+                .then(a.failure.resource.cmp(&b.failure.resource))
+        });
+        flows_unreadable = unreadable;
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -128,7 +144,7 @@ pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
             format!(" ({})", counts.join(", "))
         }
     );
-    if loaded.unreadable {
+    if loaded.unreadable || flows_unreadable {
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     let threshold = args.fail_on.map(|f| match f {
@@ -141,4 +157,63 @@ pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
         Some(t) if results.iter().any(|r| r.severity >= t) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Reads the accepted inbound flows and compares them with the rules.
+async fn observed(
+    inventory: &eastwest_inventory::Inventory,
+    config: &Config,
+    inputs: &[String],
+) -> Result<(Vec<eastwest_posture::Result>, bool)> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+    let resolver = std::sync::Arc::new(eastwest_inventory::Resolver::new(inventory));
+    let engine = eastwest_engine::Engine::new(0);
+    let mut options = eastwest_engine::FlowOptions {
+        resolver: Some(resolver.clone()),
+        ..Default::default()
+    };
+    crate::inventory::add_flow_formats(inventory, &mut options.flow);
+    let report = engine.register_flows(inputs, options).await?;
+    // Inbound connections as their responder logged them: the record on the destination's own
+    // ENI, initiating (SYN without ACK; without TCP flags, from a higher port to a lower one).
+    let sql = "SELECT dst_eni, srcaddr, dstport, protocol, count(*) AS records FROM flows \
+               WHERE action = 'ACCEPT' AND interface_id = dst_eni AND protocol IN (6, 17) \
+               AND ((tcp_flags IS NOT NULL AND protocol = 6 AND tcp_flags & 18 = 2) OR ((tcp_flags IS NULL OR protocol = 17) AND srcport > dstport)) \
+               GROUP BY 1, 2, 3, 4";
+    let batches = engine.sql(sql).await?.collect().await?;
+    let mut used = Vec::new();
+    for batch in &batches {
+        let eni = batch.column(0).as_string::<i32>();
+        let src = batch.column(1).as_string::<i32>();
+        let port = batch.column(2).as_primitive::<Int32Type>();
+        let protocol = batch.column(3).as_primitive::<Int32Type>();
+        let records = batch.column(4).as_primitive::<Int64Type>();
+        for row in 0..batch.num_rows() {
+            if eni.is_null(row) || src.is_null(row) || port.is_null(row) {
+                continue;
+            }
+            let Ok(ip) = src.value(row).parse() else {
+                continue;
+            };
+            used.push(eastwest_posture::observed::UsedFlow {
+                dst_eni: eni.value(row).to_string(),
+                src: ip,
+                port: port.value(row).clamp(0, 65535) as u16,
+                protocol: protocol.value(row).clamp(0, 255) as u8,
+                records: records.value(row).max(0) as u64,
+            });
+        }
+    }
+    let unreadable = crate::query::print_problems(&report);
+    let context = eastwest_posture::Context::new(inventory, &resolver, config);
+    eprintln!(
+        "audit: {} distinct inbound flows observed in {} records",
+        used.len(),
+        report.summary().records
+    );
+    Ok((
+        eastwest_posture::observed::compare(&context, &used),
+        unreadable,
+    ))
 }

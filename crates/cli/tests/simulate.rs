@@ -132,3 +132,100 @@ fn eval_writes_an_honest_report() {
         "{text}"
     );
 }
+
+#[test]
+fn audit_compares_rules_with_the_flows() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = eastwest(&[
+        "simulate",
+        "--out",
+        dir.path().to_str().expect("path"),
+        "--hosts",
+        "10",
+        "--days",
+        "1",
+        "--seed",
+        "6",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let inventory = dir.path().join("inventory");
+    let flows = dir.path().join("logs/AWSLogs");
+    let run = |inventory: &Path| {
+        let out = eastwest(&[
+            "audit",
+            "--format",
+            "json",
+            "--check",
+            "nacl-allows-all",
+            "--inventory",
+            inventory.to_str().expect("path"),
+            "--flows",
+            flows.to_str().expect("path"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .map(|f| {
+                (
+                    f["finding_info"]["analytic"]["uid"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    f["finding_info"]["desc"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let results = run(&inventory);
+    let unused: Vec<&String> = results
+        .iter()
+        .filter(|(c, _)| c == "rule-never-used")
+        .map(|(_, d)| d)
+        .collect();
+    // Benign life never uses the reporting database's VPC-wide rule nor the app tier's
+    // all-ports self-reference; everything accepted is explained by some rule.
+    assert!(
+        unused
+            .iter()
+            .any(|d| d.contains("(reporting-db) admits tcp/5432 from 10.40.0.0/16")),
+        "{unused:?}"
+    );
+    assert!(
+        unused
+            .iter()
+            .any(|d| d.contains("(app) admits all traffic from sg-")),
+        "{unused:?}"
+    );
+    assert!(
+        !unused.iter().any(|d| d.contains("(sessions-cache)")),
+        "the cache rule is used: {unused:?}"
+    );
+    assert!(
+        !results.iter().any(|(c, _)| c == "flow-outside-rules"),
+        "{results:?}"
+    );
+
+    // Remove the app tier's 8080-from-web rule: the web→app traffic in the logs is now drift.
+    let file = inventory.join("111122223333/us-east-1/ec2-describe-security-groups.json");
+    let mut groups: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    for g in groups["SecurityGroups"].as_array_mut().expect("groups") {
+        if g["GroupName"] == "app" {
+            g["IpPermissions"]
+                .as_array_mut()
+                .expect("rules")
+                .retain(|p| p["FromPort"] != 8080);
+        }
+    }
+    std::fs::write(&file, groups.to_string()).expect("write");
+    let drift: Vec<(String, String)> = run(&inventory)
+        .into_iter()
+        .filter(|(c, _)| c == "flow-outside-rules")
+        .collect();
+    assert!(!drift.is_empty());
+    assert!(
+        drift.iter().all(|(_, d)| d.contains("accepted port 8080")),
+        "{drift:?}"
+    );
+}

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod checks;
+pub mod observed;
 pub mod output;
 pub mod paths;
 pub mod reach;
