@@ -261,3 +261,298 @@ fn blast_radius_of_a_simulated_app_server_matches_the_simulators_rules() {
         estate.hosts.iter().filter(|h| h.role.is_instance()).count() - 1
     );
 }
+
+mod brute_force {
+    //! The same question answered by expanding every rule into explicit sets, on random small
+    //! estates (one VPC, two subnets, three ENIs, three groups, random rules and NACLs).
+
+    use std::collections::HashSet;
+    use std::net::Ipv4Addr;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::inventory;
+    use eastwest_posture::reach::{EPHEMERAL_PORT, Verdict};
+
+    const IPS: [&str; 3] = ["10.0.1.10", "10.0.1.11", "10.0.2.10"];
+    const CIDRS: [&str; 6] = [
+        "10.0.0.0/16",
+        "10.0.1.0/24",
+        "10.0.2.0/24",
+        "10.0.1.10/32",
+        "0.0.0.0/0",
+        "10.0.2.10/32",
+    ];
+
+    #[derive(Debug, Clone)]
+    struct Rule {
+        egress: bool,
+        all: bool,
+        from: u16,
+        to: u16,
+        peer: Result<usize, usize>, // Ok(cidr index) or Err(group index)
+    }
+
+    #[derive(Debug, Clone)]
+    struct Entry {
+        number: i64,
+        egress: bool,
+        all: bool,
+        from: u16,
+        to: u16,
+        allow: bool,
+        cidr: usize,
+    }
+
+    #[derive(Debug, Clone)]
+    struct Estate {
+        subnet_of: [usize; 3],
+        groups_of: [Vec<usize>; 3],
+        rules: [Vec<Rule>; 3],
+        acls: [Vec<Entry>; 2],
+    }
+
+    fn rule() -> impl Strategy<Value = Rule> {
+        (
+            any::<bool>(),
+            prop::bool::weighted(0.15),
+            20u16..26,
+            0u16..3,
+            prop_oneof![(0usize..6).prop_map(Ok), (0usize..3).prop_map(Err)],
+        )
+            .prop_map(|(egress, all, from, span, peer)| Rule {
+                egress,
+                all,
+                from,
+                to: from + span,
+                peer,
+            })
+    }
+
+    fn entry() -> impl Strategy<Value = Entry> {
+        (
+            1i64..200,
+            any::<bool>(),
+            prop::bool::weighted(0.3),
+            prop_oneof![
+                (20u16..26).prop_map(|f| (f, f + 2)),
+                Just((1024u16, 65535u16))
+            ],
+            prop::bool::weighted(0.7),
+            0usize..6,
+        )
+            .prop_map(|(number, egress, all, (from, to), allow, cidr)| Entry {
+                number,
+                egress,
+                all,
+                from,
+                to,
+                allow,
+                cidr,
+            })
+    }
+
+    fn estate() -> impl Strategy<Value = Estate> {
+        (
+            [0usize..2, 0usize..2, 1usize..2],
+            [
+                prop::collection::vec(0usize..3, 0..3),
+                prop::collection::vec(0usize..3, 0..3),
+                prop::collection::vec(0usize..3, 0..3),
+            ],
+            [
+                prop::collection::vec(rule(), 0..5),
+                prop::collection::vec(rule(), 0..5),
+                prop::collection::vec(rule(), 0..5),
+            ],
+            [
+                prop::collection::vec(entry(), 0..6),
+                prop::collection::vec(entry(), 0..6),
+            ],
+        )
+            .prop_map(|(subnet_of, mut groups_of, rules, acls)| {
+                for g in &mut groups_of {
+                    g.sort_unstable();
+                    g.dedup();
+                }
+                // ENI 0 and 1 share subnet 0 or not; ENI 2 is always in subnet 1.
+                Estate {
+                    subnet_of,
+                    groups_of,
+                    rules,
+                    acls,
+                }
+            })
+    }
+
+    fn to_json(e: &Estate) -> Value {
+        let mut acl_entries: Vec<Vec<Value>> = vec![Vec::new(), Vec::new()];
+        for (a, entries) in e.acls.iter().enumerate() {
+            let mut used = HashSet::new();
+            for x in entries {
+                // Rule numbers are unique per direction in AWS.
+                if !used.insert((x.number, x.egress)) {
+                    continue;
+                }
+                let mut v = json!({"RuleNumber": x.number, "Egress": x.egress, "Protocol": if x.all { "-1" } else { "6" }, "RuleAction": if x.allow { "allow" } else { "deny" }, "CidrBlock": CIDRS[x.cidr]});
+                if !x.all {
+                    v["PortRange"] = json!({"From": x.from, "To": x.to});
+                }
+                acl_entries[a].push(v);
+            }
+            for egress in [false, true] {
+                acl_entries[a].push(json!({"RuleNumber": 32767, "Egress": egress, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"}));
+            }
+        }
+        let groups: Vec<Value> = (0..3)
+            .map(|g| {
+                let perm = |r: &Rule| {
+                    let mut p = if r.all { json!({"IpProtocol": "-1"}) } else { json!({"IpProtocol": "tcp", "FromPort": r.from, "ToPort": r.to}) };
+                    match r.peer {
+                        Ok(c) => p["IpRanges"] = json!([{"CidrIp": CIDRS[c]}]),
+                        Err(other) => p["UserIdGroupPairs"] = json!([{"GroupId": format!("sg-{other}")}]),
+                    }
+                    p
+                };
+                json!({"GroupId": format!("sg-{g}"), "VpcId": "vpc-a",
+                    "IpPermissions": e.rules[g].iter().filter(|r| !r.egress).map(perm).collect::<Vec<_>>(),
+                    "IpPermissionsEgress": e.rules[g].iter().filter(|r| r.egress).map(perm).collect::<Vec<_>>()})
+            })
+            .collect();
+        let enis: Vec<Value> = (0..3)
+            .map(|i| json!({"NetworkInterfaceId": format!("e{i}"), "PrivateIpAddress": if i == 2 { IPS[2] } else if e.subnet_of[i] == 0 { IPS[i] } else { ["10.0.2.11", "10.0.2.12"][i] }, "SubnetId": format!("s{}", if i == 2 { 1 } else { e.subnet_of[i] }), "VpcId": "vpc-a",
+                "Groups": e.groups_of[i].iter().map(|g| json!({"GroupId": format!("sg-{g}")})).collect::<Vec<_>>(), "Attachment": {"InstanceId": format!("i-{i}")}}))
+            .collect();
+        json!({
+            "Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16"}],
+            "Subnets": [{"SubnetId": "s0", "VpcId": "vpc-a", "CidrBlock": "10.0.1.0/24"}, {"SubnetId": "s1", "VpcId": "vpc-a", "CidrBlock": "10.0.2.0/24"}],
+            "NetworkInterfaces": enis,
+            "SecurityGroups": groups,
+            "NetworkAcls": [
+                {"NetworkAclId": "acl-0", "VpcId": "vpc-a", "Associations": [{"SubnetId": "s0"}], "Entries": acl_entries[0]},
+                {"NetworkAclId": "acl-1", "VpcId": "vpc-a", "Associations": [{"SubnetId": "s1"}], "Entries": acl_entries[1]}
+            ]
+        })
+    }
+
+    /// Every (ip, port) a rule set lets through, materialised.
+    fn in_cidr(ip: Ipv4Addr, cidr: &str) -> bool {
+        let (net, bits) = cidr.split_once('/').unwrap();
+        let (net, bits): (Ipv4Addr, u32) = (net.parse().unwrap(), bits.parse().unwrap());
+        (0..bits).all(|b| (u32::from(ip) >> (31 - b)) & 1 == (u32::from(net) >> (31 - b)) & 1)
+    }
+
+    fn nacl_brute(json: &Value, subnet: usize, egress: bool, port: u16, peer: Ipv4Addr) -> bool {
+        let mut entries: Vec<&Value> = json["NetworkAcls"][subnet]["Entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["Egress"] == egress)
+            .collect();
+        entries.sort_by_key(|e| e["RuleNumber"].as_i64().unwrap());
+        for e in entries {
+            // All protocols cover every port; otherwise list the range's ports explicitly.
+            let covered = e["Protocol"] == "-1"
+                || (e["PortRange"]["From"].as_u64().unwrap() as u16
+                    ..=e["PortRange"]["To"].as_u64().unwrap() as u16)
+                    .collect::<HashSet<u16>>()
+                    .contains(&port);
+            if covered && in_cidr(peer, e["CidrBlock"].as_str().unwrap()) {
+                return e["RuleAction"] == "allow";
+            }
+        }
+        false
+    }
+
+    fn sg_brute(
+        json: &Value,
+        groups: &[String],
+        egress: bool,
+        port: u16,
+        peer: Ipv4Addr,
+        peer_groups: &[String],
+    ) -> bool {
+        let key = if egress {
+            "IpPermissionsEgress"
+        } else {
+            "IpPermissions"
+        };
+        let mut allowed: HashSet<(u16, bool)> = HashSet::new(); // (port, peer matches)
+        for g in json["SecurityGroups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| groups.contains(&g["GroupId"].as_str().unwrap().to_string()))
+        {
+            for p in g[key].as_array().unwrap() {
+                let ports: Vec<u16> = if p["IpProtocol"] == "-1" {
+                    (0..=100).collect()
+                } else {
+                    (p["FromPort"].as_u64().unwrap() as u16..=p["ToPort"].as_u64().unwrap() as u16)
+                        .collect()
+                };
+                let matches = p["IpRanges"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .any(|c| in_cidr(peer, c["CidrIp"].as_str().unwrap()))
+                }) || p["UserIdGroupPairs"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .any(|c| peer_groups.contains(&c["GroupId"].as_str().unwrap().to_string()))
+                });
+                for port in ports {
+                    allowed.insert((port, matches));
+                }
+            }
+        }
+        allowed.contains(&(port, true))
+    }
+
+    fn brute(json: &Value, from: usize, to: usize, port: u16) -> bool {
+        let eni = |i: usize| &json["NetworkInterfaces"][i];
+        let ip = |i: usize| {
+            eni(i)["PrivateIpAddress"]
+                .as_str()
+                .unwrap()
+                .parse::<Ipv4Addr>()
+                .unwrap()
+        };
+        let groups = |i: usize| {
+            eni(i)["Groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["GroupId"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let subnet = |i: usize| if eni(i)["SubnetId"] == "s0" { 0 } else { 1 };
+        let same = subnet(from) == subnet(to);
+        (groups(from).is_empty() || sg_brute(json, &groups(from), true, port, ip(to), &groups(to)))
+            && (same || nacl_brute(json, subnet(from), true, port, ip(to)))
+            && (same || nacl_brute(json, subnet(to), false, port, ip(from)))
+            && (groups(to).is_empty()
+                || sg_brute(json, &groups(to), false, port, ip(from), &groups(from)))
+            && (same || nacl_brute(json, subnet(to), true, EPHEMERAL_PORT, ip(from)))
+            && (same || nacl_brute(json, subnet(from), false, EPHEMERAL_PORT, ip(to)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn agrees_with_brute_force(e in estate()) {
+            let json = to_json(&e);
+            let inventory = inventory(&json);
+            let resolver = eastwest_inventory::Resolver::new(&inventory);
+            let network = eastwest_posture::reach::Network::new(&inventory);
+            for from in 0..3 {
+                for to in 0..3 {
+                    if from == to { continue; }
+                    let (a, b) = (resolver.by_eni(&format!("e{from}")).unwrap(), resolver.by_eni(&format!("e{to}")).unwrap());
+                    for port in 19..=27u16 {
+                        let fast = network.can_reach(a, b, 6, port) == Verdict::Allowed;
+                        prop_assert_eq!(fast, brute(&json, from, to, port), "e{} -> e{}:{} in {}", from, to, port, json);
+                    }
+                }
+            }
+        }
+    }
+}
