@@ -52,6 +52,9 @@ pub struct AuditArgs {
     /// An office or management range SSH/RDP/WinRM may come from (repeat).
     #[arg(long, value_name = "CIDR")]
     pub admin_source: Vec<String>,
+    /// Report instances launched longer ago than this many days.
+    #[arg(long, default_value_t = 180)]
+    pub max_instance_age_days: i64,
     /// Run only this check (repeat); `--check list` prints them.
     #[arg(long, value_name = "ID")]
     pub check: Vec<String>,
@@ -85,7 +88,10 @@ pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
     let Some(loaded) = load(&args.source).await? else {
         bail!("--inventory DIR|aws is required");
     };
-    let mut config = Config::default();
+    let mut config = Config {
+        max_instance_age_days: args.max_instance_age_days,
+        ..Config::default()
+    };
     for cidr in &args.admin_source {
         config.admin_sources.push(cidr.parse().with_context(|| {
             format!("--admin-source '{cidr}': expected a CIDR such as 198.51.100.0/24")

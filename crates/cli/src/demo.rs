@@ -150,6 +150,9 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     // The posture audit, with the estate's office and management ranges as admin sources.
     let config = eastwest_posture::Config {
         admin_sources: vec!["198.51.100.0/24".parse()?, "10.50.0.0/24".parse()?],
+        // Ages as of the end of the simulated day, so the demo says the same thing every day.
+        now_ms: Some(options.start_ms + 86_400_000),
+        ..eastwest_posture::Config::default()
     };
     let results = eastwest_posture::audit(&inventory, &config, &[]);
     let serious: Vec<eastwest_posture::Result> = results

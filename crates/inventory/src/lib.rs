@@ -101,6 +101,11 @@ pub struct Inventory {
     pub role_details: Vec<Located<RoleDetail>>,
     /// `iam get-account-authorization-details`: managed policies.
     pub managed_policies: Vec<Located<ManagedPolicy>>,
+    /// `cloudtrail describe-trails`.
+    pub trails: Vec<Located<Trail>>,
+    /// `guardduty list-detectors`, one entry per output read (per account and region), with
+    /// the detector ids it listed (none: GuardDuty is off there).
+    pub guardduty_detectors: Vec<Located<Vec<String>>>,
 }
 
 /// The id that makes two copies of a resource the same resource.
@@ -153,6 +158,7 @@ named!(
     InstanceProfile => instance_profile_name,
     Role => role_name,
     RoleDetail => role_name,
+    Trail => name,
 );
 
 /// Keeps the last copy of each resource (files load in name order, so a later snapshot wins),
@@ -208,6 +214,7 @@ impl Inventory {
         dedupe(&mut self.roles);
         dedupe(&mut self.role_details);
         dedupe(&mut self.managed_policies);
+        dedupe(&mut self.trails);
     }
 
     fn fill_origins(&mut self) {

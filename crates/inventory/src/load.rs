@@ -189,6 +189,19 @@ const READERS: &[(&str, Reader)] = &[
     ("RoleDetailList", |inv, items, o, p, pr| {
         take(items, o, p, "RoleDetailList", pr, &mut inv.role_details)
     }),
+    ("trailList", |inv, items, o, p, pr| {
+        take(items, o, p, "trailList", pr, &mut inv.trails)
+    }),
+    ("DetectorIds", |inv, items, origin, _path, _problems| {
+        let ids: Vec<String> = items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let n = ids.len();
+        inv.guardduty_detectors
+            .push(Located::new(origin.clone(), ids));
+        n
+    }),
     ("Policies", |inv, items, o, p, pr| {
         take(items, o, p, "Policies", pr, &mut inv.managed_policies)
     }),

@@ -1023,6 +1023,25 @@ pub struct PolicyVersion {
     pub document: Option<Value>,
 }
 
+/// `cloudtrail describe-trails`: a trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Trail {
+    /// Name.
+    pub name: String,
+    /// ARN.
+    #[serde(rename = "TrailARN")]
+    pub trail_arn: Option<String>,
+    /// Whether it logs every region.
+    pub is_multi_region_trail: Option<bool>,
+    /// Whether it logs every account of the organisation.
+    pub is_organization_trail: Option<bool>,
+    /// Home region.
+    pub home_region: Option<String>,
+    /// Bucket.
+    pub s3_bucket_name: Option<String>,
+}
+
 /// Removes `null`s and empty arrays and objects from JSON about to be written, so output
 /// looks like the AWS CLI's (which leaves absent fields out).
 pub fn prune(value: &mut Value) {

@@ -53,6 +53,8 @@ const FILES: &[(&str, &str)] = &[
         "iam-get-account-authorization-details.json",
     ),
     ("Policies", "iam-get-account-authorization-details.json"),
+    ("trailList", "cloudtrail-describe-trails.json"),
+    ("DetectorIds", "guardduty-list-detectors.json"),
 ];
 
 /// Files by folder, by file name, by top-level key.
@@ -177,6 +179,20 @@ pub fn write(inventory: &Inventory, dir: &Path) -> io::Result<Vec<PathBuf>> {
     put(&mut layout, "Roles", &inventory.roles, true);
     put(&mut layout, "RoleDetailList", &inventory.role_details, true);
     put(&mut layout, "Policies", &inventory.managed_policies, true);
+    put(&mut layout, "trailList", &inventory.trails, false);
+    for detectors in &inventory.guardduty_detectors {
+        let file = layout
+            .entry(folder(&detectors.origin, false))
+            .or_default()
+            .entry("guardduty-list-detectors.json")
+            .or_default();
+        let list = file
+            .entry("DetectorIds".to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(ids) = list {
+            ids.extend(detectors.item.iter().cloned().map(Value::String));
+        }
+    }
 
     let mut written = Vec::new();
     for (folder, files) in layout {

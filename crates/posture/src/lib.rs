@@ -21,10 +21,24 @@ use ipnet::IpNet;
 pub use rules::{Peer, SgRule};
 
 /// What a user tells the audit about their estate.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Office and management ranges from which SSH, RDP and WinRM are expected.
     pub admin_sources: Vec<IpNet>,
+    /// Instances launched longer ago than this are reported (patching hygiene).
+    pub max_instance_age_days: i64,
+    /// "Now", epoch ms (None: the clock), so that audits of old snapshots are reproducible.
+    pub now_ms: Option<i64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            admin_sources: Vec::new(),
+            max_instance_age_days: 180,
+            now_ms: None,
+        }
+    }
 }
 
 /// What checks read.

@@ -54,7 +54,17 @@ fn simulator_misconfigurations_are_found_and_nothing_else() {
             "198.51.100.0/24".parse().unwrap(),
             "10.50.0.0/24".parse().unwrap(),
         ],
+        now_ms: Some(options.start_ms + 86_400_000),
+        ..Config::default()
     };
+    let legacy = inventory
+        .instances
+        .iter()
+        .find(|i| i.item.tags.iter().any(|t| t.value == "legacy-tools"))
+        .unwrap()
+        .item
+        .instance_id
+        .clone();
     let web1 = inventory
         .instances
         .iter()
@@ -84,6 +94,8 @@ fn simulator_misconfigurations_are_found_and_nothing_else() {
         row("default-sg-has-rules", "sg:default", Low),
         row("default-sg-in-use", "sg:default", Medium),
         row("imdsv1-allowed", &web1, High),
+        // legacy-tools was launched 240 days before the simulated period.
+        row("instance-age", &legacy, Low),
         row("launch-wizard-sg-in-use", "sg:launch-wizard-1", Medium),
         row("nacl-allows-all", &acl(&prod), Low),
         row("nacl-allows-all", &acl(&shared), Low),
@@ -112,7 +124,13 @@ fn simulator_misconfigurations_are_found_and_nothing_else() {
     assert_eq!(outcome(&inventory, &config), expected);
 
     // Without the office and management ranges, SSH from them is reported too.
-    let strict = outcome(&inventory, &Config::default());
+    let strict = outcome(
+        &inventory,
+        &Config {
+            now_ms: config.now_ms,
+            ..Config::default()
+        },
+    );
     assert!(strict.contains(&row("admin-ports-open", "sg:bastion", High)));
     assert!(strict.contains(&row("admin-ports-open", "sg:web", High)));
 
@@ -160,9 +178,26 @@ fn cloudmapper_demo_account() {
         row("imdsv1-allowed", "i-00000000000000001", Medium),
         row("imdsv1-allowed", "i-00000000000000002", High),
     ];
-    assert_eq!(outcome(&inventory, &Config::default()), expected);
+    // Audited as of a month after the demo account's instances were launched (2017-12-01).
+    let then = Config {
+        now_ms: eastwest_model::time::parse_rfc3339("2018-01-01T00:00:00Z"),
+        ..Config::default()
+    };
+    assert_eq!(outcome(&inventory, &then), expected);
+    let later = Config {
+        now_ms: eastwest_model::time::parse_rfc3339("2019-01-01T00:00:00Z"),
+        ..Config::default()
+    };
+    assert_eq!(
+        outcome(&inventory, &later)
+            .iter()
+            .filter(|r| r.0 == "instance-age")
+            .count(),
+        3
+    );
     let trusted = Config {
         admin_sources: vec!["1.1.1.1/32".parse().unwrap(), "2.2.2.0/28".parse().unwrap()],
+        ..then
     };
     assert!(
         !outcome(&inventory, &trusted)
@@ -174,6 +209,16 @@ fn cloudmapper_demo_account() {
 #[test]
 fn aws_cli_documented_examples() {
     let (inventory, _) = load_dir(&testdata("aws-cli-examples")).unwrap();
+    let launched = inventory.instances[0]
+        .item
+        .launch_time
+        .as_deref()
+        .and_then(eastwest_model::time::parse_rfc3339)
+        .unwrap();
+    let config = Config {
+        now_ms: Some(launched + 86_400_000),
+        ..Config::default()
+    };
     use Severity::*;
     let expected = vec![
         row("flow-log-coverage", "vpc-06e4ab6c6cEXAMPLE", High),
@@ -184,7 +229,7 @@ fn aws_cli_documented_examples() {
         // NACL has no associations.
         row("nacl-allows-all", "acl-0ea1f54ca7EXAMPLE", Low),
     ];
-    assert_eq!(outcome(&inventory, &Config::default()), expected);
+    assert_eq!(outcome(&inventory, &config), expected);
 }
 
 #[test]
@@ -229,4 +274,77 @@ fn ocsf_and_sarif_shapes() {
         assert!(rules.contains(&r["ruleId"].as_str().unwrap()));
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
     }
+}
+
+#[test]
+fn trails_guardduty_and_egress_shapes() {
+    use eastwest_inventory::load::{LoadReport, add_json};
+    use eastwest_inventory::{Inventory, Origin};
+    let mut inventory = Inventory::default();
+    let mut report = LoadReport::default();
+    let origin = Origin {
+        account: Some("111111111111".into()),
+        region: Some("eu-west-1".into()),
+    };
+    let mut add = |json: serde_json::Value, origin: &Origin| {
+        add_json(
+            &mut inventory,
+            &mut report,
+            Path::new("x.json"),
+            json.to_string().as_bytes(),
+            origin,
+        )
+    };
+    add(
+        serde_json::json!({"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.9.0.0/16"}]}),
+        &origin,
+    );
+    add(serde_json::json!({"DetectorIds": []}), &origin);
+    add(
+        serde_json::json!({"DetectorIds": ["d-1"]}),
+        &Origin {
+            region: Some("us-east-1".into()),
+            ..origin.clone()
+        },
+    );
+    add(
+        serde_json::json!({"trailList": [{"Name": "main", "IsMultiRegionTrail": true, "IsOrganizationTrail": false}]}),
+        &origin,
+    );
+    add(
+        serde_json::json!({
+            "SecurityGroups": [
+                {"GroupId": "sg-1", "VpcId": "vpc-1", "IpPermissionsEgress": [
+                    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+                    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": "sg-2"}]}]},
+                {"GroupId": "sg-2", "VpcId": "vpc-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": "sg-1"}]}]}],
+            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "VpcId": "vpc-1", "PrivateIpAddress": "10.9.0.5", "Groups": [{"GroupId": "sg-1"}]}]
+        }),
+        &origin,
+    );
+    inventory.finish();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let results = audit(&inventory, &Config::default(), &[]);
+    let find = |check: &str| {
+        results
+            .iter()
+            .filter(|r| r.check == check)
+            .collect::<Vec<_>>()
+    };
+    let gd = find("guardduty-disabled");
+    assert_eq!(gd.len(), 1, "only eu-west-1 has VPCs and no detector");
+    assert_eq!(gd[0].failure.region.as_deref(), Some("eu-west-1"));
+    let trail = find("cloudtrail-trails");
+    assert_eq!(
+        (trail.len(), trail[0].severity),
+        (1, Severity::Low),
+        "multi-region but no organisation trail"
+    );
+    assert_eq!(find("egress-all-to-vpc")[0].failure.resource, "sg-1");
+    let reference = find("sg-egress-group-reference");
+    assert!(
+        reference[0].failure.why.contains("references it back"),
+        "{:?}",
+        reference[0].failure.why
+    );
 }

@@ -2,17 +2,22 @@
 //! one line in [`CHECKS`], and expectations in the tests.
 
 mod admin_ports_open;
+mod cloudtrail_trails;
 mod db_ports_wide;
 mod default_sg_has_rules;
 mod default_sg_in_use;
 mod egress_all_to_internet;
+mod egress_all_to_vpc;
 mod flow_log_coverage;
+mod guardduty_disabled;
 mod imdsv1_allowed;
+mod instance_age;
 mod launch_wizard_sg_in_use;
 mod lb_listener_without_tls;
 mod nacl_allows_all;
 mod rdp_open;
 mod role_can_reach_instances;
+mod sg_egress_group_reference;
 mod sg_self_all_ports;
 
 use crate::Check;
@@ -23,6 +28,8 @@ pub static CHECKS: &[&dyn Check] = &[
     &default_sg_has_rules::DefaultSgHasRules,
     &launch_wizard_sg_in_use::LaunchWizardSgInUse,
     &egress_all_to_internet::EgressAllToInternet,
+    &egress_all_to_vpc::EgressAllToVpc,
+    &sg_egress_group_reference::SgEgressGroupReference,
     &sg_self_all_ports::SgSelfAllPorts,
     &admin_ports_open::AdminPortsOpen,
     &rdp_open::RdpOpen,
@@ -32,6 +39,9 @@ pub static CHECKS: &[&dyn Check] = &[
     &role_can_reach_instances::RoleCanReachInstances,
     &flow_log_coverage::FlowLogCoverage,
     &lb_listener_without_tls::LbListenerWithoutTls,
+    &instance_age::InstanceAge,
+    &guardduty_disabled::GuarddutyDisabled,
+    &cloudtrail_trails::CloudtrailTrails,
 ];
 
 /// The `(account, region)` of a security group.
