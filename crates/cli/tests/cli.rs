@@ -421,7 +421,7 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
         "{stdout}"
     );
     assert!(
-        text(&table.stderr).contains("audit: 9 failures (4 high, 1 medium, 4 low)"),
+        text(&table.stderr).contains("audit: 12 failures (4 high, 1 medium, 7 low)"),
         "{}",
         text(&table.stderr)
     );
@@ -448,7 +448,8 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
             .as_array()
             .expect("results")
             .len(),
-        9
+        12,
+        "9 failures plus the three instances launched in 2017"
     );
     assert_eq!(
         eastwest(&["audit", "--inventory", inv, "--fail-on", "high"])
