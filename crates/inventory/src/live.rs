@@ -992,6 +992,17 @@ fn listener(x: &aws_sdk_elasticloadbalancingv2::types::Listener) -> Listener {
                 certificate_arn: s(c.certificate_arn()),
             })
             .collect(),
+        default_actions: x
+            .default_actions()
+            .iter()
+            .map(|a| ListenerAction {
+                kind: a.r#type().map(|t| t.as_str().to_string()),
+                redirect_config: a.redirect_config().map(|r| RedirectConfig {
+                    protocol: s(r.protocol()),
+                    port: s(r.port()),
+                }),
+            })
+            .collect(),
     }
 }
 

@@ -805,6 +805,29 @@ pub struct Listener {
     pub ssl_policy: Option<String>,
     /// Certificates.
     pub certificates: Vec<ListenerCertificate>,
+    /// What it does with requests (`forward`, `redirect`, ...).
+    pub default_actions: Vec<ListenerAction>,
+}
+
+/// A listener's default action.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerAction {
+    /// `forward`, `redirect`, `fixed-response`, ...
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    /// Where a redirect goes.
+    pub redirect_config: Option<RedirectConfig>,
+}
+
+/// A redirect.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RedirectConfig {
+    /// `HTTPS`, `HTTP` or `#{protocol}`.
+    pub protocol: Option<String>,
+    /// Port.
+    pub port: Option<String>,
 }
 
 /// A listener certificate.

@@ -105,6 +105,7 @@ fn simulator_misconfigurations_are_found_and_nothing_else() {
     ];
     // Every group with members lets everything out (the AWS default the simulator keeps); the
     // shared VPC's default group has no members.
+    // (The load balancer's group lets out only port 80 to the web group.)
     for g in [
         "app",
         "bastion",
@@ -116,7 +117,6 @@ fn simulator_misconfigurations_are_found_and_nothing_else() {
         "sessions-cache",
         "ssm-endpoint",
         "web",
-        "web-alb",
     ] {
         expected.push(row("egress-all-to-internet", &format!("sg:{g}"), Low));
     }
@@ -322,9 +322,57 @@ fn trails_guardduty_and_egress_shapes() {
         }),
         &origin,
     );
+    add(
+        serde_json::json!({
+            "LoadBalancers": [{"LoadBalancerArn": "arn:lb", "LoadBalancerName": "front", "Scheme": "internet-facing", "VpcId": "vpc-1", "SecurityGroups": ["sg-lb"]}],
+            "Listeners": [{"ListenerArn": "arn:l443", "LoadBalancerArn": "arn:lb", "Port": 443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+                          {"ListenerArn": "arn:l80", "LoadBalancerArn": "arn:lb", "Port": 80, "Protocol": "HTTP", "DefaultActions": [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS"}}]}],
+            "TargetGroups": [{"TargetGroupArn": "arn:tg", "Port": 8080, "TargetType": "instance", "LoadBalancerArns": ["arn:lb"]}],
+            "AutoScalingGroups": [{"AutoScalingGroupName": "web", "Instances": [{"InstanceId": "i-web"}], "TargetGroupARNs": ["arn:tg"]}],
+            "SecurityGroups": [
+                {"GroupId": "sg-lb", "VpcId": "vpc-1",
+                 "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                 "IpPermissionsEgress": [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}]},
+                {"GroupId": "sg-web", "VpcId": "vpc-1",
+                 "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-lb"}]}, {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}]}],
+            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-web", "VpcId": "vpc-1", "PrivateIpAddress": "10.9.0.6", "Groups": [{"GroupId": "sg-web"}], "Attachment": {"InstanceId": "i-web"}}]
+        }),
+        &origin,
+    );
     inventory.finish();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let results = audit(&inventory, &Config::default(), &[]);
+    // The redirect on 80 is not clear text; port 22 on the load balancer's group is not a
+    // listener; the targets admit 8080 from the whole VPC besides the load balancer.
+    assert!(
+        results.iter().all(|r| r.check != "lb-listener-without-tls"),
+        "{results:?}"
+    );
+    let too_open: Vec<_> = results
+        .iter()
+        .filter(|r| r.check == "lb-sg-too-open")
+        .collect();
+    assert_eq!(too_open.len(), 1);
+    assert!(
+        too_open[0].failure.why.contains("admits tcp/22"),
+        "{}",
+        too_open[0].failure.why
+    );
+    assert!(
+        !too_open[0].failure.why.contains("lets"),
+        "egress to the targets' port is fine: {}",
+        too_open[0].failure.why
+    );
+    let bypass: Vec<_> = results
+        .iter()
+        .filter(|r| r.check == "lb-target-bypass")
+        .collect();
+    assert_eq!(bypass.len(), 1);
+    assert!(
+        bypass[0].failure.why.contains("from 10.9.0.0/16"),
+        "{}",
+        bypass[0].failure.why
+    );
     let find = |check: &str| {
         results
             .iter()

@@ -179,6 +179,8 @@ pub struct Group {
     pub vpc: usize,
     /// Inbound rules.
     pub ingress: Vec<Rule>,
+    /// Outbound rules; None: all traffic to anywhere (AWS's default).
+    pub egress: Option<Vec<Rule>>,
 }
 
 /// The estate.
@@ -329,12 +331,14 @@ impl Estate {
                     all(Peer::Group(DEFAULT)),
                     tcp(22, Peer::Cidr(Ipv4Addr::new(10, 0, 0, 0), 8)),
                 ],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "launch-wizard-1",
                 vpc: 0,
                 ingress: vec![tcp(22, Peer::Cidr(Ipv4Addr::UNSPECIFIED, 0))],
+                egress: None,
             },
             Group {
                 id: id("sg"),
@@ -344,6 +348,11 @@ impl Estate {
                     tcp(443, Peer::Cidr(Ipv4Addr::UNSPECIFIED, 0)),
                     tcp(80, Peer::Cidr(Ipv4Addr::UNSPECIFIED, 0)),
                 ],
+                // The load balancer lets out only its targets' port, to their subnets.
+                egress: Some(vec![
+                    tcp(80, Peer::Cidr(Ipv4Addr::new(10, 40, 16, 0), 20)),
+                    tcp(80, Peer::Cidr(Ipv4Addr::new(10, 40, 32, 0), 20)),
+                ]),
             },
             Group {
                 id: id("sg"),
@@ -355,6 +364,7 @@ impl Estate {
                     tcp(9100, mgmt.clone()),
                     tcp(22, mgmt.clone()),
                 ],
+                egress: None,
             },
             // The app tier lets its own members reach each other on every port.
             Group {
@@ -368,12 +378,14 @@ impl Estate {
                     tcp(22, mgmt.clone()),
                     all(Peer::Group(APP)),
                 ],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "orders-db",
                 vpc: 0,
                 ingress: vec![tcp(5432, Peer::Group(APP)), tcp(5432, mgmt.clone())],
+                egress: None,
             },
             // A database port open to the whole VPC.
             Group {
@@ -384,18 +396,21 @@ impl Estate {
                     tcp(5432, Peer::Cidr(Ipv4Addr::new(10, 40, 0, 0), 16)),
                     tcp(5432, mgmt.clone()),
                 ],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "sessions-cache",
                 vpc: 0,
                 ingress: vec![tcp(6379, Peer::Group(APP))],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "bastion",
                 vpc: 0,
                 ingress: vec![tcp(22, Peer::Cidr(OFFICE.0, OFFICE.1))],
+                egress: None,
             },
             Group {
                 id: id("sg"),
@@ -405,18 +420,21 @@ impl Estate {
                     tcp(22, Peer::Cidr(OFFICE.0, OFFICE.1)),
                     tcp(9100, mgmt.clone()),
                 ],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "ssm-endpoint",
                 vpc: 0,
                 ingress: vec![tcp(443, Peer::Cidr(Ipv4Addr::new(10, 40, 0, 0), 16))],
+                egress: None,
             },
             Group {
                 id: id("sg"),
                 name: "default",
                 vpc: 1,
                 ingress: vec![all(Peer::Group(SHARED_DEFAULT))],
+                egress: None,
             },
         ];
 
@@ -802,14 +820,17 @@ impl Estate {
                 vpc_id: Some(self.vpcs[g.vpc].id.clone()),
                 owner_id: Some(ACCOUNT.into()),
                 ip_permissions: g.ingress.iter().map(permission).collect(),
-                ip_permissions_egress: vec![IpPermission {
-                    ip_protocol: "-1".into(),
-                    ip_ranges: vec![IpRange {
-                        cidr_ip: "0.0.0.0/0".into(),
-                        description: None,
+                ip_permissions_egress: match &g.egress {
+                    Some(rules) => rules.iter().map(permission).collect(),
+                    None => vec![IpPermission {
+                        ip_protocol: "-1".into(),
+                        ip_ranges: vec![IpRange {
+                            cidr_ip: "0.0.0.0/0".into(),
+                            description: None,
+                        }],
+                        ..Default::default()
                     }],
-                    ..Default::default()
-                }],
+                },
                 tags: vec![],
             }));
         }
@@ -1191,6 +1212,27 @@ impl Estate {
                     "arn:aws:acm:{REGION}:{ACCOUNT}:certificate/5f0e4a3c-web"
                 )),
             }],
+            default_actions: vec![ListenerAction {
+                kind: Some("forward".into()),
+                redirect_config: None,
+            }],
+        }));
+        inv.listeners.push(here(Listener {
+            listener_arn: format!(
+                "{}/listener-80",
+                alb_arn.replace(":loadbalancer/", ":listener/")
+            ),
+            load_balancer_arn: Some(alb_arn.clone()),
+            port: Some(80),
+            protocol: Some("HTTP".into()),
+            default_actions: vec![ListenerAction {
+                kind: Some("redirect".into()),
+                redirect_config: Some(RedirectConfig {
+                    protocol: Some("HTTPS".into()),
+                    port: Some("443".into()),
+                }),
+            }],
+            ..Default::default()
         }));
         for (asg, role) in [("web-asg", Role::Web), ("app-asg", Role::App)] {
             inv.auto_scaling_groups.push(here(AutoScalingGroup {

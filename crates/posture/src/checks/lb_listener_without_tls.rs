@@ -44,7 +44,16 @@ impl Check for LbListenerWithoutTls {
                 .and_then(|b| b.item.load_balancer_name.clone())
                 .unwrap_or_default();
             let mut problems = Vec::new();
+            // A redirect to HTTPS is what a port-80 listener is for.
+            let redirects_to_https = l_item.default_actions.iter().any(|a| {
+                a.kind.as_deref() == Some("redirect")
+                    && a.redirect_config
+                        .as_ref()
+                        .and_then(|r| r.protocol.as_deref())
+                        == Some("HTTPS")
+            });
             match l_item.protocol.as_deref() {
+                Some("HTTP") if redirects_to_https => {}
                 Some("HTTP") | Some("TCP") | Some("UDP") | Some("TCP_UDP") => {
                     problems.push(format!(
                         "listens in clear text ({} {})",
@@ -72,7 +81,6 @@ impl Check for LbListenerWithoutTls {
                     ));
                 }
             }
-            // A redirect to HTTPS is the intended use of port 80.
             if problems.is_empty() {
                 continue;
             }

@@ -14,6 +14,8 @@ mod imdsv1_allowed;
 mod instance_age;
 mod launch_wizard_sg_in_use;
 mod lb_listener_without_tls;
+mod lb_sg_too_open;
+mod lb_target_bypass;
 mod nacl_allows_all;
 mod rdp_open;
 mod role_can_reach_instances;
@@ -39,6 +41,8 @@ pub static CHECKS: &[&dyn Check] = &[
     &role_can_reach_instances::RoleCanReachInstances,
     &flow_log_coverage::FlowLogCoverage,
     &lb_listener_without_tls::LbListenerWithoutTls,
+    &lb_sg_too_open::LbSgTooOpen,
+    &lb_target_bypass::LbTargetBypass,
     &instance_age::InstanceAge,
     &guardduty_disabled::GuarddutyDisabled,
     &cloudtrail_trails::CloudtrailTrails,
