@@ -106,6 +106,15 @@ pub struct Inventory {
     /// `guardduty list-detectors`, one entry per output read (per account and region), with
     /// the detector ids it listed (none: GuardDuty is off there).
     pub guardduty_detectors: Vec<Located<Vec<String>>>,
+    /// `guardduty get-detector` `Features`, one entry per output read.
+    pub guardduty_features: Vec<Located<Vec<DetectorFeature>>>,
+    /// `guardduty get-administrator-account`: the administrator account per account and
+    /// region where the output was read (None: the output said there is none).
+    pub guardduty_administrators: Vec<Located<Option<String>>>,
+    /// `acm list-certificates`.
+    pub certificates: Vec<Located<CertificateSummary>>,
+    /// `ec2 describe-images`.
+    pub images: Vec<Located<Image>>,
 }
 
 /// The id that makes two copies of a resource the same resource.
@@ -159,6 +168,11 @@ named!(
     Role => role_name,
     RoleDetail => role_name,
     Trail => name,
+);
+
+keyed!(
+    CertificateSummary => certificate_arn,
+    Image => image_id,
 );
 
 /// Keeps the last copy of each resource (files load in name order, so a later snapshot wins),
@@ -215,6 +229,8 @@ impl Inventory {
         dedupe(&mut self.role_details);
         dedupe(&mut self.managed_policies);
         dedupe(&mut self.trails);
+        dedupe(&mut self.certificates);
+        dedupe(&mut self.images);
     }
 
     fn fill_origins(&mut self) {

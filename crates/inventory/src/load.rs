@@ -53,7 +53,6 @@ const UNUSED_KEYS: &[&str] = &[
     "Snapshots",
     "Clusters",
     "ClusterSubnetGroups",
-    "Images",
     "Volumes",
     "KeyPairs",
 ];
@@ -202,6 +201,29 @@ const READERS: &[(&str, Reader)] = &[
             .push(Located::new(origin.clone(), ids));
         n
     }),
+    ("CertificateSummaryList", |inv, items, o, p, pr| {
+        take(
+            items,
+            o,
+            p,
+            "CertificateSummaryList",
+            pr,
+            &mut inv.certificates,
+        )
+    }),
+    ("Images", |inv, items, o, p, pr| {
+        take(items, o, p, "Images", pr, &mut inv.images)
+    }),
+    ("Features", |inv, items, origin, path, problems| {
+        let mut features = Vec::new();
+        take(items, origin, path, "Features", problems, &mut features);
+        let n = features.len();
+        inv.guardduty_features.push(Located::new(
+            origin.clone(),
+            features.into_iter().map(|f| f.item).collect(),
+        ));
+        n
+    }),
     ("Policies", |inv, items, o, p, pr| {
         take(items, o, p, "Policies", pr, &mut inv.managed_policies)
     }),
@@ -322,6 +344,18 @@ pub fn add_json(
     let mut unknown = Vec::new();
     for (key, value) in map {
         if META_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        // `guardduty get-administrator-account` prints one object, not a list.
+        if key == "Administrator" {
+            let account = value
+                .get("AccountId")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            inventory
+                .guardduty_administrators
+                .push(Located::new(origin.clone(), account));
+            found.push("Administrator");
             continue;
         }
         let Some((name, reader)) = READERS.iter().find(|(name, _)| *name == key) else {

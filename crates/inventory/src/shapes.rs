@@ -1065,6 +1065,50 @@ pub struct Trail {
     pub s3_bucket_name: Option<String>,
 }
 
+/// `acm list-certificates` (with `--includes` or a CLI recent enough to print the summary
+/// fields): a certificate.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CertificateSummary {
+    /// ARN.
+    pub certificate_arn: String,
+    /// Domain.
+    pub domain_name: Option<String>,
+    /// `AMAZON_ISSUED`, `IMPORTED` or `PRIVATE`.
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    /// Expiry, RFC 3339.
+    pub not_after: Option<String>,
+    /// `ELIGIBLE` or `INELIGIBLE` for managed renewal.
+    pub renewal_eligibility: Option<String>,
+    /// `ISSUED`, `EXPIRED`, ...
+    pub status: Option<String>,
+}
+
+/// `ec2 describe-images`: an AMI.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Image {
+    /// `ami-...`.
+    pub image_id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// When it was built, RFC 3339.
+    pub creation_date: Option<String>,
+    /// Owner account.
+    pub owner_id: Option<String>,
+}
+
+/// `guardduty get-detector`: the settings of a detector.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DetectorFeature {
+    /// `RUNTIME_MONITORING`, `EKS_RUNTIME_MONITORING`, `S3_DATA_EVENTS`, ...
+    pub name: String,
+    /// `ENABLED` or `DISABLED`.
+    pub status: Option<String>,
+}
+
 /// Removes `null`s and empty arrays and objects from JSON about to be written, so output
 /// looks like the AWS CLI's (which leaves absent fields out).
 pub fn prune(value: &mut Value) {

@@ -54,6 +54,8 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("Policies", "iam-get-account-authorization-details.json"),
     ("trailList", "cloudtrail-describe-trails.json"),
+    ("CertificateSummaryList", "acm-list-certificates.json"),
+    ("Images", "ec2-describe-images.json"),
     ("DetectorIds", "guardduty-list-detectors.json"),
 ];
 
@@ -180,6 +182,40 @@ pub fn write(inventory: &Inventory, dir: &Path) -> io::Result<Vec<PathBuf>> {
     put(&mut layout, "RoleDetailList", &inventory.role_details, true);
     put(&mut layout, "Policies", &inventory.managed_policies, true);
     put(&mut layout, "trailList", &inventory.trails, false);
+    put(
+        &mut layout,
+        "CertificateSummaryList",
+        &inventory.certificates,
+        false,
+    );
+    put(&mut layout, "Images", &inventory.images, false);
+    for features in &inventory.guardduty_features {
+        let list: Vec<Value> = features
+            .item
+            .iter()
+            .filter_map(|f| serde_json::to_value(f).ok())
+            .collect();
+        layout
+            .entry(folder(&features.origin, false))
+            .or_default()
+            .entry("guardduty-get-detector.json")
+            .or_default()
+            .insert("Features".to_string(), Value::Array(list));
+    }
+    for admin in &inventory.guardduty_administrators {
+        let value = match &admin.item {
+            Some(account) => {
+                serde_json::json!({"AccountId": account, "RelationshipStatus": "Enabled"})
+            }
+            None => serde_json::json!({}),
+        };
+        layout
+            .entry(folder(&admin.origin, false))
+            .or_default()
+            .entry("guardduty-get-administrator-account.json")
+            .or_default()
+            .insert("Administrator".to_string(), value);
+    }
     for detectors in &inventory.guardduty_detectors {
         let file = layout
             .entry(folder(&detectors.origin, false))

@@ -325,7 +325,7 @@ fn trails_guardduty_and_egress_shapes() {
     add(
         serde_json::json!({
             "LoadBalancers": [{"LoadBalancerArn": "arn:lb", "LoadBalancerName": "front", "Scheme": "internet-facing", "VpcId": "vpc-1", "SecurityGroups": ["sg-lb"]}],
-            "Listeners": [{"ListenerArn": "arn:l443", "LoadBalancerArn": "arn:lb", "Port": 443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+            "Listeners": [{"ListenerArn": "arn:l443", "LoadBalancerArn": "arn:lb", "Port": 443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": "arn:cert"}]},
                           {"ListenerArn": "arn:l80", "LoadBalancerArn": "arn:lb", "Port": 80, "Protocol": "HTTP", "DefaultActions": [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS"}}]}],
             "TargetGroups": [{"TargetGroupArn": "arn:tg", "Port": 8080, "TargetType": "instance", "LoadBalancerArns": ["arn:lb"]}],
             "AutoScalingGroups": [{"AutoScalingGroupName": "web", "Instances": [{"InstanceId": "i-web"}], "TargetGroupARNs": ["arn:tg"]}],
@@ -339,8 +339,49 @@ fn trails_guardduty_and_egress_shapes() {
         }),
         &origin,
     );
+    add(
+        serde_json::json!({"CertificateSummaryList": [{"CertificateArn": "arn:cert", "Type": "IMPORTED", "NotAfter": "2026-01-10T00:00:00+00:00", "RenewalEligibility": "INELIGIBLE"}]}),
+        &origin,
+    );
+    add(
+        serde_json::json!({"Images": [{"ImageId": "ami-old", "Name": "base-2024", "CreationDate": "2024-01-01T00:00:00.000Z"}]}),
+        &origin,
+    );
+    add(
+        serde_json::json!({"Reservations": [{"Instances": [{"InstanceId": "i-web", "ImageId": "ami-old", "LaunchTime": "2025-12-20T00:00:00+00:00"}]}]}),
+        &origin,
+    );
+    add(
+        serde_json::json!({"Features": [{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}, {"Name": "RUNTIME_MONITORING", "Status": "DISABLED"}], "Status": "ENABLED"}),
+        &Origin {
+            region: Some("us-east-1".into()),
+            ..origin.clone()
+        },
+    );
+    add(
+        serde_json::json!({"Administrator": {}}),
+        &Origin {
+            region: Some("us-east-1".into()),
+            ..origin.clone()
+        },
+    );
     inventory.finish();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let now = eastwest_model::time::parse_rfc3339("2026-01-01T00:00:00Z");
+    let config = Config {
+        now_ms: now,
+        ..Config::default()
+    };
+    let with_cert = audit(
+        &inventory,
+        &config,
+        &[
+            "lb-listener-without-tls".to_string(),
+            "ami-age".to_string(),
+            "instance-age".to_string(),
+            "guardduty-coverage".to_string(),
+        ],
+    );
     let results = audit(&inventory, &Config::default(), &[]);
     // The redirect on 80 is not clear text; port 22 on the load balancer's group is not a
     // listener; the targets admit 8080 from the whole VPC besides the load balancer.

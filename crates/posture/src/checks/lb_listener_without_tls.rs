@@ -29,7 +29,7 @@ impl Check for LbListenerWithoutTls {
         Severity::Medium
     }
     fn rationale(&self) -> &'static str {
-        "Clear-text listeners, internal ones included, let a foothold in the VPC read and alter the sessions and credentials crossing them."
+        "Clear-text listeners, internal ones included, let a foothold in the VPC read and alter the sessions and credentials crossing them; an expired or unrenewable certificate ends in someone turning TLS off."
     }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;

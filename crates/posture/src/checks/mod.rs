@@ -2,6 +2,7 @@
 //! one line in [`CHECKS`], and expectations in the tests.
 
 mod admin_ports_open;
+mod ami_age;
 mod cloudtrail_trails;
 mod db_ports_wide;
 mod default_sg_has_rules;
@@ -9,6 +10,7 @@ mod default_sg_in_use;
 mod egress_all_to_internet;
 mod egress_all_to_vpc;
 mod flow_log_coverage;
+mod guardduty_coverage;
 mod guardduty_disabled;
 mod imdsv1_allowed;
 mod instance_age;
@@ -44,7 +46,9 @@ pub static CHECKS: &[&dyn Check] = &[
     &lb_sg_too_open::LbSgTooOpen,
     &lb_target_bypass::LbTargetBypass,
     &instance_age::InstanceAge,
+    &ami_age::AmiAge,
     &guardduty_disabled::GuarddutyDisabled,
+    &guardduty_coverage::GuarddutyCoverage,
     &cloudtrail_trails::CloudtrailTrails,
 ];
 
