@@ -70,7 +70,43 @@ impl Check for LbListenerWithoutTls {
             {
                 problems.push(format!("uses {policy}, which still allows TLS 1.0/1.1"));
             }
+            let now = context.config.now_ms.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0)
+            });
             for c in &l_item.certificates {
+                let known = inv
+                    .certificates
+                    .iter()
+                    .map(|k| &k.item)
+                    .find(|k| Some(&k.certificate_arn) == c.certificate_arn.as_ref());
+                if let Some(cert) = known {
+                    if cert.kind.as_deref() == Some("IMPORTED") {
+                        problems.push(format!(
+                            "serves an imported certificate ({}), which ACM does not renew",
+                            cert.certificate_arn
+                        ));
+                    } else if cert.renewal_eligibility.as_deref() == Some("INELIGIBLE") {
+                        problems.push(format!(
+                            "serves {}, not eligible for managed renewal",
+                            cert.certificate_arn
+                        ));
+                    }
+                    if let Some(expiry) = cert
+                        .not_after
+                        .as_deref()
+                        .and_then(eastwest_model::time::parse_rfc3339)
+                        && expiry - now < 30 * 86_400_000
+                    {
+                        problems.push(format!(
+                            "serves {}, which expires on {}",
+                            cert.certificate_arn,
+                            cert.not_after.as_deref().unwrap_or("")
+                        ));
+                    }
+                }
                 if let Some(arn) = c
                     .certificate_arn
                     .as_deref()
