@@ -72,14 +72,7 @@ pub struct DemoArgs {
 
 /// Runs `demo`.
 pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
-    let temporary;
-    let dir = match &args.state {
-        Some(dir) => dir.clone(),
-        None => {
-            temporary = tempfile::tempdir().context("creating a temporary directory")?;
-            temporary.path().to_path_buf()
-        }
-    };
+    let (dir, _temporary) = crate::simulate::state_dir(args.state.as_deref())?;
     let options = SimOptions {
         out: dir.clone(),
         scenarios: vec!["all".to_string()],

@@ -33,14 +33,7 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
-    let temporary;
-    let dir = match &args.state {
-        Some(dir) => dir.clone(),
-        None => {
-            temporary = tempfile::tempdir().context("creating a temporary directory")?;
-            temporary.path().to_path_buf()
-        }
-    };
+    let (dir, _temporary) = crate::simulate::state_dir(args.state.as_deref())?;
     let base = SimOptions {
         hosts: args.hosts,
         days: args.days,

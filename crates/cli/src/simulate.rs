@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use eastwest_sim::{FlowFormat, SimOptions, simulate};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -69,6 +69,18 @@ pub fn options(args: &SimulateArgs, threads: usize) -> Result<SimOptions> {
         aggregation_s: args.aggregation,
         threads,
     })
+}
+
+/// The directory a command simulates into: the one given (kept), else a temporary one that is
+/// removed when the returned guard drops.
+pub fn state_dir(given: Option<&std::path::Path>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match given {
+        Some(dir) => Ok((dir.to_path_buf(), None)),
+        None => {
+            let temporary = tempfile::tempdir().context("creating a temporary directory")?;
+            Ok((temporary.path().to_path_buf(), Some(temporary)))
+        }
+    }
 }
 
 /// Runs a simulation with a progress bar on terminals.

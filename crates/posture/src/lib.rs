@@ -73,6 +73,16 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// "Now" for age checks: the configured moment, else the clock.
+    pub fn now_ms(&self) -> i64 {
+        self.config.now_ms.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0)
+        })
+    }
+
     /// Name of a security group, for messages.
     pub fn group_name(&self, group: &str) -> String {
         self.inventory

@@ -23,12 +23,7 @@ impl Check for AmiAge {
         "An image built long ago carries every vulnerability fixed since; instances launched from it start out behind."
     }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
-        let now = context.config.now_ms.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0)
-        });
+        let now = context.now_ms();
         let limit = context.config.max_instance_age_days;
         let inv = context.inventory;
         inv.instances

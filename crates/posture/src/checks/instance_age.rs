@@ -22,12 +22,7 @@ impl Check for InstanceAge {
         "Long-lived instances drift from their image and miss patches: the host an attacker reaches next is likely the one nobody rebuilt."
     }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
-        let now = context.config.now_ms.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0)
-        });
+        let now = context.now_ms();
         let limit = context.config.max_instance_age_days;
         context
             .inventory

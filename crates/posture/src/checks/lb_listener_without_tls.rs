@@ -70,12 +70,7 @@ impl Check for LbListenerWithoutTls {
             {
                 problems.push(format!("uses {policy}, which still allows TLS 1.0/1.1"));
             }
-            let now = context.config.now_ms.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as i64)
-                    .unwrap_or(0)
-            });
+            let now = context.now_ms();
             for c in &l_item.certificates {
                 let known = inv
                     .certificates
