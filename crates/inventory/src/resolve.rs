@@ -186,6 +186,14 @@ impl Resolver {
     /// ENI that logged the record, when known).
     pub fn resolve(&self, vpc: Option<&str>, ip: IpAddr, at_ms: Option<i64>) -> Place<'_> {
         if let Some(candidates) = self.private.get(&ip) {
+            // The common case (one ENI ever held the address) needs no filtering: it is called
+            // per flow record.
+            if let [only] = candidates.as_slice() {
+                let asset = &self.assets[*only];
+                if vpc.is_none() || asset.vpc.as_deref() == vpc || asset.vpc.is_none() {
+                    return Place::Asset(asset);
+                }
+            }
             let in_vpc: Vec<usize> = match vpc {
                 Some(v) => candidates
                     .iter()
