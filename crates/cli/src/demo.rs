@@ -20,6 +20,17 @@ use crate::Global;
 use crate::output::{Format, write};
 use crate::query::print_problems;
 
+/// Prints a line; when standard output has gone away (`eastwest demo | head`), stops quietly
+/// instead of panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }};
+}
+
 /// The questions the demo asks, with the SQL that answers each.
 const QUESTIONS: &[(&str, &str)] = &[
     (
@@ -83,7 +94,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         threads: global.threads,
         ..SimOptions::default()
     };
-    println!(
+    say!(
         "eastwest demo: simulating one day of a 24-instance estate with every attack scenario into {}\n",
         dir.display()
     );
@@ -92,7 +103,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         move || crate::simulate::run_simulation(&options, quiet)
     })
     .await??;
-    println!(
+    say!(
         "Simulated: {} instances, {} network interfaces; {} flow-log records in {} files (version 5, S3 layout), {} CloudTrail events, {} DNS queries, {} host log lines.",
         summary.instances,
         summary.interfaces,
@@ -102,19 +113,19 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         summary.dns_queries,
         summary.host_lines
     );
-    println!(
+    say!(
         "Injected attacks (ground truth from {}, not detections):",
         dir.join("truth.json").display()
     );
     for truth in &summary.truth {
-        println!(
+        say!(
             "  {:<16} {} [{}]",
             truth.scenario,
             truth.description,
             truth.techniques.join(", ")
         );
     }
-    println!("Detection is not built yet: none of these was detected by eastwest in this run.\n");
+    say!("Detection is not built yet: none of these was detected by eastwest in this run.\n");
 
     let inventory_dir = dir.join("inventory");
     let (inventory, load) =
@@ -123,13 +134,13 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         eprintln!("note: {problem}");
     }
     let resolver = Arc::new(Resolver::new(&inventory));
-    println!("Inventory ({}):", inventory_dir.display());
+    say!("Inventory ({}):", inventory_dir.display());
     let counts: Vec<String> = inventory
         .counts()
         .iter()
         .map(|(what, n)| format!("{n} {what}"))
         .collect();
-    println!("  {}", counts.join(", "));
+    say!("  {}", counts.join(", "));
     let mut kinds: Vec<(&str, usize)> = Vec::new();
     for asset in resolver.assets() {
         match kinds.iter_mut().find(|(k, _)| *k == asset.kind.name()) {
@@ -138,7 +149,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    println!("  assets by kind: {}\n", kinds.join(", "));
+    say!("  assets by kind: {}\n", kinds.join(", "));
 
     // The posture audit, with the estate's office and management ranges as admin sources.
     let config = eastwest_posture::Config {
@@ -153,21 +164,21 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         .filter(|r| r.severity >= eastwest_model::Severity::Medium)
         .cloned()
         .collect();
-    println!(
+    say!(
         "Posture audit: {} failures, {} of them medium or worse (the low ones: `eastwest audit --inventory {} --admin-source 198.51.100.0/24 --admin-source 10.50.0.0/24`):",
         results.len(),
         serious.len(),
         inventory_dir.display()
     );
-    print!("{}", eastwest_posture::output::table(&serious));
-    println!();
+    say!("{}", eastwest_posture::output::table(&serious).trim_end());
+    say!("");
 
     // The blast radius of the instance the SSRF scenario lands on.
     if let Some(origin) = resolver.assets().iter().position(|a| a.name == "web-1") {
         let radius = eastwest_posture::paths::blast_radius(&inventory, &resolver, &[origin], 2);
         let assets = resolver.assets();
         let in_hops = |n: usize| radius.reached.iter().filter(|r| r.hops == n).count();
-        println!(
+        say!(
             "Blast radius of web-1 (IMDSv1, behind the internet-facing load balancer): {} assets directly, {} more in two hops.",
             in_hops(1),
             in_hops(2)
@@ -185,13 +196,13 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
                         .map(|&i| assets[i].name.as_str()),
                 )
                 .collect();
-            println!(
+            say!(
                 "  crown jewel {}: {}",
                 assets[r.asset].name,
                 chain.join(" -> ")
             );
         }
-        println!(
+        say!(
             "  $ eastwest paths --inventory {} --from web-1 --hops 2\n",
             inventory_dir.display()
         );
@@ -211,16 +222,16 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         let batches = engine.sql(sql).await?.collect().await?;
         let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         let quote = if one_line.contains('\'') { '"' } else { '\'' };
-        println!(
+        say!(
             "{question}\n  $ eastwest query --inventory {} {quote}{one_line}{quote} {}",
             inventory_dir.display(),
             flows.display()
         );
         write(&batches, Format::Table, &mut out)?;
-        println!();
+        say!("");
     }
     let read = report.summary();
-    println!(
+    say!(
         "The {} queries read {} records in all ({} malformed) from the {} flow-log files; the logs, the inventory and truth.json are in {}{}.",
         QUESTIONS.len(),
         read.records,

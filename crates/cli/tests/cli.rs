@@ -486,3 +486,29 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
     let list = eastwest(&["audit", "--check", "list"]);
     assert!(text(&list.stdout).contains("role-can-reach-instances"));
 }
+
+#[test]
+fn demo_stops_quietly_when_its_reader_goes_away() {
+    use std::io::Read;
+    // `eastwest demo | head -3`: the pipe closes early; no panic, exit 0.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eastwest"))
+        .args(["--quiet", "demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
