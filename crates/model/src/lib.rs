@@ -2,11 +2,17 @@
 //!
 //! Every other crate speaks in these terms: the kinds of log eastwest reads ([`LogKind`]),
 //! where a record came from ([`Position`]), what went wrong with an input ([`Problem`]) and what
-//! a read amounted to ([`ReadSummary`]). Findings, incidents and entity ids will live here too
-//! as the detectors arrive; nothing in this crate knows how to parse or detect anything.
+//! a read amounted to ([`ReadSummary`]), and what an analysis concluded ([`finding::Finding`],
+//! with its [`attack::Attack`] references). Nothing in this crate knows how to parse or detect
+//! anything.
 #![deny(missing_docs)]
 
+pub mod attack;
+pub mod finding;
 pub mod time;
+
+pub use attack::Attack;
+pub use finding::{Endpoint, Evidence, Finding, Resource, Status};
 
 use std::fmt;
 
@@ -147,6 +153,25 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, least severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Informational,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// From its name (`high`, case-insensitive) or OCSF id (`4`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL.into_iter().find(|s| {
+            s.caption().eq_ignore_ascii_case(text)
+                || (text.eq_ignore_ascii_case("info") && *s == Severity::Informational)
+                || text == s.id().to_string()
+        })
+    }
+
     /// OCSF `severity_id`.
     pub fn id(self) -> u8 {
         self as u8

@@ -1,0 +1,2 @@
+//! Where eastwest's findings go: one writer per format, shared by every command.
+#![deny(missing_docs)]
