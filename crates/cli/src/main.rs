@@ -6,7 +6,9 @@
 
 mod audit;
 mod demo;
+mod detect;
 mod eval;
+mod findings;
 mod inventory;
 mod output;
 mod paths;
@@ -50,6 +52,12 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Simulates every scenario and a benign estate, runs detection and writes EVALUATION.md.
     Eval(eval::EvalArgs),
+    /// Detects lateral movement in flow logs: findings with evidence, baselines under --state.
+    Detect(detect::DetectArgs),
+    /// Lists the detectors with their ATT&CK ids, severities and thresholds.
+    Detectors(detect::DetectorsArgs),
+    /// Shows the baselines kept under --state.
+    Baseline(detect::BaselineArgs),
     /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
     Query(query::QueryArgs),
 }
@@ -83,6 +91,9 @@ fn main() -> ExitCode {
             Command::Eval(args) => eval::run(args, &global).await,
             Command::Audit(args) => audit::run(args, &global).await,
             Command::Paths(args) => paths::run(args, &global).await,
+            Command::Detect(args) => detect::run(args, &global).await,
+            Command::Detectors(args) => detect::list(args),
+            Command::Baseline(args) => detect::baseline(args, &global).await,
         }
     });
     match result {

@@ -326,3 +326,91 @@ impl Builder {
         }
     }
 }
+
+/// The asset columns of one side of already aggregated rows (`connections`), named
+/// `{prefix}_name`, `{prefix}_kind`, ... `{prefix}_is_internal` as in `flows`. `vpcs[i]` is the
+/// VPC row `i` was logged in (or none), `times[i]` its time. Without a resolver only `kind`
+/// (`private` or `internet`) and `is_internal` (a private address) are known.
+pub fn side_columns(
+    resolver: Option<&Resolver>,
+    prefix: &str,
+    addresses: &FixedSizeBinaryArray,
+    vpcs: &[Option<&str>],
+    times: &[Option<i64>],
+) -> Vec<(Field, ArrayRef)> {
+    let rows = addresses.len();
+    let mut builders: Vec<Builder> = ATTRIBUTES
+        .iter()
+        .map(|(_, attribute)| match attribute {
+            Attribute::IsInternal => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+            _ => Builder::Text(StringBuilder::with_capacity(rows, rows * 8)),
+        })
+        .collect();
+    for row in 0..rows {
+        let side = match (address(addresses, row), resolver) {
+            (Some(ip), Some(resolver)) => Side::Place(resolver.resolve(
+                vpcs.get(row).copied().flatten(),
+                ip,
+                times.get(row).copied().flatten(),
+            )),
+            (Some(ip), None) if is_private(ip) => Side::Place(Place::Unassigned("")),
+            (Some(_), None) => Side::Place(Place::Internet),
+            (None, _) => Side::Unknown,
+        };
+        for (builder, (_, attribute)) in builders.iter_mut().zip(ATTRIBUTES.iter()) {
+            if resolver.is_none() && *attribute == Attribute::Kind {
+                // Without an inventory a private address is not known to be "unassigned",
+                // only private.
+                if let Builder::Text(b) = builder {
+                    b.append_option(match side {
+                        Side::Place(Place::Unassigned(_)) => Some("private"),
+                        Side::Place(Place::Internet) => Some("internet"),
+                        _ => None,
+                    });
+                }
+                continue;
+            }
+            if *attribute == Attribute::Group && matches!(side, Side::Place(Place::Internet)) {
+                // Every internet address is one peer group for baselines: "the internet".
+                if let Builder::Text(b) = builder {
+                    b.append_value("internet");
+                }
+                continue;
+            }
+            if resolver.is_none() && *attribute == Attribute::Vpc {
+                if let Builder::Text(b) = builder {
+                    b.append_null();
+                }
+                continue;
+            }
+            builder.append(&side, *attribute);
+        }
+    }
+    ATTRIBUTES
+        .iter()
+        .zip(builders)
+        .map(|((name, attribute), builder)| {
+            let kind = if *attribute == Attribute::IsInternal {
+                DataType::Boolean
+            } else {
+                DataType::Utf8
+            };
+            (
+                Field::new(format!("{prefix}_{name}"), kind, true),
+                builder.finish(),
+            )
+        })
+        .collect()
+}
+
+/// RFC 1918, RFC 6598 (carrier-grade NAT) and IPv6 unique-local addresses: inside some private
+/// network, which is all that can be said without an inventory.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}

@@ -1,12 +1,14 @@
 //! The analytics engine of eastwest: a DataFusion session with the log tables registered.
 //!
-//! Today it holds the `flows` table ([`flows::FlowTable`]) over any mix of inputs (files,
+//! It holds the `flows` table ([`flows::FlowTable`]) over any mix of inputs (files,
 //! directories, `s3://` prefixes), the `flow_gaps` table of NODATA/SKIPDATA records over the
-//! same inputs, and the address functions of [`udf`]. Detectors will run their
-//! plans on the same session; the distributed engine will register the same tables.
+//! same inputs, the `connections` table built from `flows` in one pass ([`connections`]), and
+//! the address functions of [`udf`]. Detectors run their plans on the same session; the
+//! distributed engine will register the same tables.
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod connections;
 pub mod enrich;
 pub mod flows;
 pub mod udf;
@@ -14,6 +16,7 @@ pub mod udf;
 use std::path::Path;
 use std::sync::Arc;
 
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::config::SessionConfig;
 use datafusion::prelude::SessionContext;
@@ -59,6 +62,7 @@ impl Engine {
         for function in udf::address_functions() {
             context.register_udf(function);
         }
+        context.register_udf(connections::orientation_function());
         Self { context }
     }
 
@@ -112,6 +116,53 @@ impl Engine {
         let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
         self.context.deregister_table("assets")?;
         self.context.register_table("assets", Arc::new(table))?;
+        Ok(())
+    }
+
+    /// Reads `flows` once and builds the `connections` rows (see [`connections`]): deduplicated,
+    /// oriented, aggregated per `window_ms`, both sides named through `resolver` when given.
+    pub async fn build_connections(
+        &self,
+        window_ms: i64,
+        resolver: Option<&Resolver>,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        let frame = self
+            .context
+            .sql(&connections::aggregation_sql(window_ms))
+            .await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let mut batches = frame.collect().await?;
+        batches.retain(|b| b.num_rows() > 0);
+        if batches.is_empty() {
+            // No traffic still makes a table with the columns, so detectors run and find nothing.
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        Ok(connections::enrich(&batches, resolver)?)
+    }
+
+    /// Registers `batches` (from [`Engine::build_connections`], or loaded back) as the table
+    /// `connections`, replacing an earlier one.
+    pub fn register_connections(&self, batches: Vec<RecordBatch>) -> Result<(), EngineError> {
+        self.register_batches("connections", batches)
+    }
+
+    /// Registers in-memory batches as a table `name`, replacing an earlier one. Batches of no
+    /// rows still give the table its columns when they carry a schema.
+    pub fn register_batches(
+        &self,
+        name: &str,
+        batches: Vec<RecordBatch>,
+    ) -> Result<(), EngineError> {
+        let Some(schema) = batches.first().map(RecordBatch::schema) else {
+            return Err(EngineError::Query(
+                datafusion::error::DataFusionError::Plan(format!(
+                    "table {name}: no batches, so no columns to register"
+                )),
+            ));
+        };
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+        self.context.deregister_table(name)?;
+        self.context.register_table(name, Arc::new(table))?;
         Ok(())
     }
 

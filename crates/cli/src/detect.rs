@@ -1,0 +1,353 @@
+//! `eastwest detect`, `eastwest detectors` and `eastwest baseline show`: argument parsing and
+//! printing around the detect crate.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use eastwest_detect::baseline::Baseline;
+use eastwest_detect::run::any_at_least;
+use eastwest_detect::{Config, DetectOptions, Outcome};
+use eastwest_engine::Engine;
+use eastwest_model::Severity;
+
+use crate::inventory::{SourceArgs, load};
+use crate::query::{flow_options, print_problems, progress};
+use crate::{EXIT_BAD_INPUT, Global};
+
+/// Exit code when findings at or above `--fail-on` were reported.
+pub const EXIT_FINDINGS: u8 = 1;
+
+/// Output formats of `detect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DetectFormat {
+    /// A table for people.
+    Table,
+    /// OCSF 1.3 Detection Findings (class 2004), one JSON object per line.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Arguments of `detect`.
+#[derive(Debug, clap::Args)]
+pub struct DetectArgs {
+    /// Files, directories (walked recursively) or s3://bucket/prefix URLs of flow logs.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// The estate: names every address and gives peer groups to the baselines.
+    #[command(flatten)]
+    pub inventory: SourceArgs,
+    /// Where baselines and reported findings are kept between runs. Without it, the baseline is
+    /// learned from the start of the input and forgotten.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Settings (TOML): thresholds, authorised scanners, management hosts, allowlists.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// A directory of the user's own detector files (`*.sql` with a header), added to the
+    /// built-in ones.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// How much of the input's start to learn the baseline from when the state holds none
+    /// (`24h`, `3d`, `90m`).
+    #[arg(long, default_value = "24h")]
+    pub learn: String,
+    /// The window connections are aggregated in (`1h`, `10m`).
+    #[arg(long, default_value = "1h")]
+    pub window: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
+    pub format: DetectFormat,
+    /// Write findings here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when a finding at or above this severity is reported
+    /// (informational, low, medium, high, critical).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// The flow log's format for inputs without a header line.
+    #[arg(long)]
+    pub flow_format: Option<String>,
+    /// Only records that end at or after this time.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records that start before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+/// Parses `24h`, `90m`, `3d`, `3600s`, `1w` into milliseconds.
+pub fn parse_duration(text: &str) -> Result<i64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("'{text}': expected a number and a unit, such as 24h"))?;
+    let unit_ms: i64 = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => bail!("'{text}': the unit must be s, m, h, d or w"),
+    };
+    // Ten years is more history than anyone keeps; past it the number is a mistake.
+    number
+        .checked_mul(unit_ms)
+        .filter(|ms| *ms <= 3650 * 86_400_000)
+        .with_context(|| format!("'{text}' is too long"))
+}
+
+/// Reads `--config`, or the defaults.
+pub fn config(path: Option<&Path>) -> Result<Config> {
+    match path {
+        Some(path) => Ok(Config::load(path)?),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Runs `detect`.
+pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
+    let fail_on = args
+        .fail_on
+        .as_deref()
+        .map(|s| {
+            Severity::parse(s).with_context(|| {
+                format!("--fail-on '{s}': expected informational, low, medium, high or critical")
+            })
+        })
+        .transpose()?;
+    let options = DetectOptions {
+        learn_ms: parse_duration(&args.learn).context("--learn")?,
+        window_ms: parse_duration(&args.window)
+            .context("--window")?
+            .max(60_000),
+        state: args.state.clone(),
+        config: config(args.config.as_deref())?,
+        rules_dir: args.rules.clone(),
+        now_ms: now_ms(),
+    };
+    let loaded = load(&args.inventory).await?;
+    let flow = flow_options(
+        args.flow_format.as_deref(),
+        loaded.as_ref().map(|l| &l.inventory),
+        args.since.as_deref(),
+        args.until.as_deref(),
+    )?;
+    let resolver = flow.resolver.clone();
+    let engine = Engine::new(global.threads);
+    let report = engine.register_flows(&args.inputs, flow).await?;
+    let bar = progress(&report, global.quiet);
+    let result = eastwest_detect::detect(
+        &engine,
+        resolver.as_deref(),
+        loaded.as_ref().map(|l| &l.inventory),
+        &options,
+    )
+    .await;
+    if let Some((bar, task)) = bar {
+        task.abort();
+        bar.finish_and_clear();
+    }
+    let mut outcome = result.context("detection failed")?;
+    if let Some(state) = &args.state {
+        crate::findings::record(state, &mut outcome.findings, options.now_ms)?;
+    }
+    let text = crate::findings::render(&outcome.findings, args.format, options.now_ms)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .with_context(|| format!("--output {}", path.display()))?,
+        None => {
+            if crate::findings::print(&text).is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    summarise(&outcome);
+    let _ = Arc::clone(&report);
+    let unreadable = print_problems(&report) || loaded.is_some_and(|l| l.unreadable);
+    Ok(if unreadable {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if fail_on.is_some_and(|s| any_at_least(&outcome.findings, s)) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What the run did, on standard error: counts, detectors that could not run, suppressions.
+fn summarise(outcome: &Outcome) {
+    let new = outcome
+        .findings
+        .iter()
+        .filter(|f| f.status == eastwest_model::Status::New)
+        .count();
+    eprintln!(
+        "detect: {} finding(s) ({new} new, {} update(s)), {} suppressed; {} connection rows; baseline {}",
+        outcome.findings.len(),
+        outcome.findings.len() - new,
+        outcome.suppressed.len(),
+        outcome.connections,
+        outcome.baseline_source
+    );
+    for (id, why) in &outcome.not_run {
+        eprintln!("note: {id} did not run: {why}");
+    }
+    let mut reasons: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for s in &outcome.suppressed {
+        *reasons
+            .entry((s.finding.analytic.as_str(), s.reason.as_str()))
+            .or_default() += 1;
+    }
+    for ((analytic, reason), count) in reasons {
+        eprintln!("note: {count} {analytic} finding(s) suppressed: {reason}");
+    }
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Arguments of `detectors`.
+#[derive(Debug, clap::Args)]
+pub struct DetectorsArgs {
+    /// Also list the detectors of this directory.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Show the values this config sets.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `detectors`: each detector with its ATT&CK ids, severity and thresholds.
+pub fn list(args: DetectorsArgs) -> Result<ExitCode> {
+    let config = config(args.config.as_deref())?;
+    let detectors = eastwest_detect::detectors(args.rules.as_deref())?;
+    let mut text = String::new();
+    for detector in &detectors {
+        let h = detector.header();
+        text.push_str(&format!(
+            "{}  [{}] severity {} confidence {}{}{}\n  {}\n",
+            h.id,
+            h.attack.join(", "),
+            h.severity,
+            h.confidence,
+            if h.needs_baseline {
+                ", needs a baseline"
+            } else {
+                ""
+            },
+            if config.enabled(&h.id) {
+                ""
+            } else {
+                ", DISABLED"
+            },
+            detector.origin()
+        ));
+        let set = config.thresholds(&h.id);
+        for (name, threshold) in &h.thresholds {
+            let value = set.get(name).copied().unwrap_or(threshold.default);
+            text.push_str(&format!(
+                "  {name} = {}{}  {}\n",
+                eastwest_detect::rule::number(value),
+                if set.contains_key(name) {
+                    " (config)"
+                } else {
+                    ""
+                },
+                threshold.doc
+            ));
+        }
+        text.push('\n');
+    }
+    let _ = crate::findings::print(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `baseline`.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[command(subcommand)]
+    command: BaselineCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum BaselineCommand {
+    /// What the baseline under --state covers, and its rows per table (the largest first).
+    Show {
+        /// The state directory.
+        #[arg(long)]
+        state: PathBuf,
+        /// Rows shown per table.
+        #[arg(long, default_value_t = 20)]
+        rows: usize,
+    },
+}
+
+/// Runs `baseline show`.
+pub async fn baseline(args: BaselineArgs, global: &Global) -> Result<ExitCode> {
+    let BaselineCommand::Show { state, rows } = args.command;
+    let Some(baseline) = Baseline::load(&state)? else {
+        bail!(
+            "{}: no baseline yet (run `eastwest detect --state {}` first)",
+            state.display(),
+            state.display()
+        );
+    };
+    let meta = &baseline.meta;
+    let time = |ms: Option<i64>| {
+        ms.map(|ms| eastwest_model::time::Civil::from_ms(ms).iso_seconds())
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut text = format!(
+        "baseline: {} h learned from {} to {}, {} run(s)\n",
+        meta.learned_ms / 3_600_000,
+        time(meta.learned_from_ms),
+        time(meta.learned_until_ms),
+        meta.runs
+    );
+    let engine = Engine::new(global.threads);
+    baseline.register(&engine)?;
+    for (name, sql) in [
+        (
+            "edges (peer group → peer on port)",
+            "SELECT entity AS peer_group, peer, port, protocol, connections, days FROM baseline_edges WHERE scope = 'group' ORDER BY connections DESC, entity, peer, port",
+        ),
+        (
+            "daily volume per host (bytes, the largest day)",
+            "SELECT entity AS host, entity_group AS peer_group, destination, max(bytes_out) AS most_out, max(bytes_in) AS most_in, count(*) AS days FROM baseline_volume GROUP BY 1, 2, 3 ORDER BY most_out + most_in DESC, host, destination",
+        ),
+        (
+            "distinct peers per hour (the most in a day)",
+            "SELECT entity AS host, max(max_peers_per_hour) AS most, count(*) AS days FROM baseline_peers GROUP BY 1 ORDER BY most DESC, host",
+        ),
+    ] {
+        let batches = engine
+            .sql(&format!("{sql} LIMIT {rows}"))
+            .await?
+            .collect()
+            .await?;
+        text.push_str(&format!("\n{name}\n"));
+        text.push_str(
+            &datafusion::arrow::util::pretty::pretty_format_batches(&batches)?.to_string(),
+        );
+        text.push('\n');
+    }
+    for (table, count) in baseline.rows() {
+        text.push_str(&format!("{table}: {count} rows\n"));
+    }
+    let _ = crate::findings::print(&text);
+    Ok(ExitCode::SUCCESS)
+}

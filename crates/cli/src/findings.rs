@@ -1,0 +1,64 @@
+//! Writing findings: through the sinks crate's writers, to the console or a file, and into the
+//! state's store.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use eastwest_model::Finding;
+use eastwest_sinks::console::Console;
+use eastwest_sinks::sarif::Rule;
+
+use crate::detect::DetectFormat;
+
+/// The findings as text in `format`; `time_ms` is the report's time.
+pub fn render(findings: &[Finding], format: DetectFormat, time_ms: i64) -> Result<String> {
+    Ok(match format {
+        DetectFormat::Table => eastwest_sinks::table::table(findings),
+        DetectFormat::Json => {
+            let mut out = Vec::new();
+            eastwest_sinks::ocsf::write_json_lines(findings, time_ms, &mut out)?;
+            String::from_utf8(out).context("OCSF output")?
+        }
+        DetectFormat::Sarif => {
+            let rules: Vec<Rule> = eastwest_detect::detectors(None)?
+                .iter()
+                .map(|d| {
+                    let h = d.header();
+                    Rule::new(
+                        &h.id,
+                        &h.title,
+                        &h.description,
+                        eastwest_model::Severity::parse(&h.severity)
+                            .unwrap_or(eastwest_model::Severity::Medium),
+                    )
+                })
+                .collect();
+            serde_json::to_string_pretty(&eastwest_sinks::sarif::sarif(findings, &rules))? + "\n"
+        }
+    })
+}
+
+/// Records the findings in the state's store: a uid reported before becomes an update.
+pub fn record(state: &Path, findings: &mut [Finding], now_ms: i64) -> Result<()> {
+    let mut store = eastwest_sinks::store::Store::open(state)
+        .with_context(|| format!("--state {}", state.display()))?;
+    store.record(findings, now_ms)?;
+    Ok(())
+}
+
+/// Prints text on standard output. An error means the reader went away (`| head`): the caller
+/// stops quietly.
+pub fn print(text: &str) -> Result<(), ()> {
+    let mut console = Console::stdout();
+    match console
+        .write_all(text.as_bytes())
+        .and_then(|()| console.finish())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_closed() => Err(()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(())
+        }
+    }
+}

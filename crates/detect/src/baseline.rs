@@ -1,0 +1,324 @@
+//! Baselines: what normal looks like, per host and per peer group, learned from `connections`.
+//!
+//! Three tables, each learned by a SQL file of `src/baseline/` from `normal_connections` (the
+//! connections no finding of the run was about):
+//! - `baseline_edges`: which group (and host) reached which peer group on which port;
+//! - `baseline_volume`: bytes per day from each host to each destination group and to the
+//!   internet, both ways;
+//! - `baseline_peers`: the most distinct peers a host reached in an hour, per day.
+//!
+//! Under `--state DIR` they are Parquet files, `baseline/<table>/bucket-NN.parquet`, rows
+//! bucketed by a stable hash of their entity so that a partitioned engine reads one entity's
+//! rows from one file, with `baseline/meta.json` saying what period was learned. A new run merges
+//! what it learned into them: edges add up, daily volumes keep the larger of two reads of the
+//! same day, days older than [`KEEP_DAYS`] are dropped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, BooleanArray};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::record_batch::RecordBatch;
+use eastwest_engine::Engine;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::{Deserialize, Serialize};
+
+use crate::DetectError;
+use crate::rule::number;
+
+/// How many buckets each table is split into.
+pub const BUCKETS: u64 = 8;
+
+/// Daily rows older than this (counted back from the newest day) are dropped: a month keeps
+/// monthly jobs in the baseline without letting it grow without end.
+pub const KEEP_DAYS: i64 = 35;
+
+/// The tables: name, learning query, merge query (over `old_<name>` and `new_<name>`).
+pub const TABLES: [(&str, &str, &str); 3] = [
+    (
+        "baseline_edges",
+        include_str!("baseline/edges.sql"),
+        "SELECT scope, entity, peer, peer_internal, port, protocol,
+                CAST(sum(connections) AS BIGINT) AS connections, CAST(sum(days) AS BIGINT) AS days,
+                min(first_seen_ms) AS first_seen_ms, max(last_seen_ms) AS last_seen_ms
+         FROM (SELECT * FROM old_baseline_edges UNION ALL SELECT * FROM new_baseline_edges)
+         GROUP BY scope, entity, peer, peer_internal, port, protocol",
+    ),
+    (
+        "baseline_volume",
+        include_str!("baseline/volume.sql"),
+        "SELECT scope, entity, entity_group, destination, day_ms,
+                max(bytes_out) AS bytes_out, max(bytes_in) AS bytes_in,
+                max(connections) AS connections
+         FROM (SELECT * FROM old_baseline_volume UNION ALL SELECT * FROM new_baseline_volume)
+         WHERE day_ms >= (SELECT coalesce(max(day_ms), 0) FROM new_baseline_volume) - ${keep_ms}
+         GROUP BY scope, entity, entity_group, destination, day_ms",
+    ),
+    (
+        "baseline_peers",
+        include_str!("baseline/peers.sql"),
+        "SELECT scope, entity, day_ms, max(max_peers_per_hour) AS max_peers_per_hour
+         FROM (SELECT * FROM old_baseline_peers UNION ALL SELECT * FROM new_baseline_peers)
+         WHERE day_ms >= (SELECT coalesce(max(day_ms), 0) FROM new_baseline_peers) - ${keep_ms}
+         GROUP BY scope, entity, day_ms",
+    ),
+];
+
+/// What period a baseline covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// Start of the first learned traffic (epoch ms).
+    pub learned_from_ms: Option<i64>,
+    /// End of the last learned traffic.
+    pub learned_until_ms: Option<i64>,
+    /// Milliseconds of traffic learned in all.
+    pub learned_ms: i64,
+    /// Runs that updated it.
+    pub runs: u64,
+}
+
+/// A baseline: its tables (in [`TABLES`] order) and what it covers.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    /// Batches per table name.
+    pub tables: BTreeMap<String, Vec<RecordBatch>>,
+    /// What it covers.
+    pub meta: Meta,
+}
+
+fn state_error(path: &Path, message: impl std::fmt::Display) -> DetectError {
+    DetectError::State {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Learns the tables from `normal_connections` between `from_ms` and `until_ms` (a period
+/// with no traffic gives empty tables with their columns).
+pub async fn learn(engine: &Engine, from_ms: i64, until_ms: i64) -> Result<Baseline, DetectError> {
+    let mut tables = BTreeMap::new();
+    for (name, sql, _) in TABLES {
+        let sql = sql
+            .replace("${learn_from}", &from_ms.to_string())
+            .replace("${learn_until}", &until_ms.to_string());
+        let frame = engine
+            .sql(&sql)
+            .await
+            .map_err(|e| DetectError::query(format!("learning {name}"), e))?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let mut batches = frame
+            .collect()
+            .await
+            .map_err(|e| DetectError::query(format!("learning {name}"), e))?;
+        batches.retain(|b| b.num_rows() > 0);
+        if batches.is_empty() {
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        tables.insert(name.to_string(), batches);
+    }
+    Ok(Baseline {
+        tables,
+        meta: Meta {
+            learned_from_ms: (until_ms > from_ms).then_some(from_ms),
+            learned_until_ms: (until_ms > from_ms).then_some(until_ms),
+            learned_ms: (until_ms - from_ms).max(0),
+            runs: 1,
+        },
+    })
+}
+
+impl Baseline {
+    /// Registers the tables on the engine (`baseline_edges`, ...).
+    pub fn register(&self, engine: &Engine) -> Result<(), DetectError> {
+        for (name, batches) in &self.tables {
+            engine
+                .register_batches(name, batches.clone())
+                .map_err(|e| DetectError::query(format!("registering {name}"), e))?;
+        }
+        Ok(())
+    }
+
+    /// Rows per table.
+    pub fn rows(&self) -> BTreeMap<String, usize> {
+        self.tables
+            .iter()
+            .map(|(name, batches)| (name.clone(), batches.iter().map(|b| b.num_rows()).sum()))
+            .collect()
+    }
+
+    /// Merges `newer` into this baseline (see the module doc for how each table merges).
+    pub async fn merge(self, newer: Baseline, engine: &Engine) -> Result<Baseline, DetectError> {
+        let mut tables = BTreeMap::new();
+        for (name, _, merge) in TABLES {
+            let (Some(old), Some(new)) = (self.tables.get(name), newer.tables.get(name)) else {
+                continue;
+            };
+            let register = |prefix: &str, batches: &Vec<RecordBatch>| {
+                engine
+                    .register_batches(&format!("{prefix}_{name}"), batches.clone())
+                    .map_err(|e| DetectError::query(format!("merging {name}"), e))
+            };
+            register("old", old)?;
+            register("new", new)?;
+            let sql = merge.replace(
+                "${keep_ms}",
+                &number((KEEP_DAYS * eastwest_model::time::MS_PER_DAY) as f64),
+            );
+            let frame = engine
+                .sql(&sql)
+                .await
+                .map_err(|e| DetectError::query(format!("merging {name}"), e))?;
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let mut batches = frame
+                .collect()
+                .await
+                .map_err(|e| DetectError::query(format!("merging {name}"), e))?;
+            batches.retain(|b| b.num_rows() > 0);
+            if batches.is_empty() {
+                batches.push(RecordBatch::new_empty(schema));
+            }
+            tables.insert(name.to_string(), batches);
+        }
+        let meta = Meta {
+            learned_from_ms: match (self.meta.learned_from_ms, newer.meta.learned_from_ms) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            learned_until_ms: self.meta.learned_until_ms.max(newer.meta.learned_until_ms),
+            learned_ms: self.meta.learned_ms.saturating_add(newer.meta.learned_ms),
+            runs: self.meta.runs.saturating_add(1),
+        };
+        Ok(Baseline { tables, meta })
+    }
+
+    /// Writes the baseline under `state/baseline/`, replacing what was there. Each file is
+    /// written beside its final name and renamed, so a crash leaves the old file or the new
+    /// one, never half of one.
+    pub fn save(&self, state: &Path) -> Result<(), DetectError> {
+        let root = state.join("baseline");
+        for (name, batches) in &self.tables {
+            let dir = root.join(name);
+            std::fs::create_dir_all(&dir).map_err(|e| state_error(&dir, e))?;
+            let Some(schema) = batches.first().map(RecordBatch::schema) else {
+                continue;
+            };
+            let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); BUCKETS as usize];
+            for batch in batches {
+                for (bucket, part) in split_by_bucket(batch)?.into_iter().enumerate() {
+                    if part.num_rows() > 0 {
+                        parts[bucket].push(part);
+                    }
+                }
+            }
+            for (bucket, part) in parts.iter().enumerate() {
+                let path = dir.join(format!("bucket-{bucket:02}.parquet"));
+                let temporary = dir.join(format!(".bucket-{bucket:02}.parquet.tmp"));
+                let file =
+                    std::fs::File::create(&temporary).map_err(|e| state_error(&temporary, e))?;
+                let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), None)
+                    .map_err(|e| state_error(&temporary, e))?;
+                for batch in part {
+                    writer
+                        .write(batch)
+                        .map_err(|e| state_error(&temporary, e))?;
+                }
+                writer.close().map_err(|e| state_error(&temporary, e))?;
+                std::fs::rename(&temporary, &path).map_err(|e| state_error(&path, e))?;
+            }
+        }
+        let meta_path = root.join("meta.json");
+        let text =
+            serde_json::to_string_pretty(&self.meta).map_err(|e| state_error(&meta_path, e))?;
+        std::fs::write(&meta_path, text).map_err(|e| state_error(&meta_path, e))?;
+        Ok(())
+    }
+
+    /// Reads the baseline from `state/baseline/`; `None` when there is none.
+    pub fn load(state: &Path) -> Result<Option<Baseline>, DetectError> {
+        let root = state.join("baseline");
+        let meta_path = root.join("meta.json");
+        if !meta_path.exists() {
+            return Ok(None);
+        }
+        let meta: Meta = std::fs::read_to_string(&meta_path)
+            .map_err(|e| state_error(&meta_path, e))
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| state_error(&meta_path, e)))?;
+        let mut tables = BTreeMap::new();
+        for (name, _, _) in TABLES {
+            let dir = root.join(name);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| state_error(&dir, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .collect();
+            files.sort();
+            let mut batches = Vec::new();
+            for path in files {
+                let file = std::fs::File::open(&path).map_err(|e| state_error(&path, e))?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| state_error(&path, e))?;
+                let schema = Arc::clone(builder.schema());
+                let reader = builder.build().map_err(|e| state_error(&path, e))?;
+                let mut any = false;
+                for batch in reader {
+                    let batch = batch.map_err(|e| state_error(&path, e))?;
+                    any = true;
+                    batches.push(batch);
+                }
+                if !any {
+                    batches.push(RecordBatch::new_empty(schema));
+                }
+            }
+            if batches.is_empty() {
+                return Err(state_error(
+                    &dir,
+                    "no baseline files; remove meta.json to relearn",
+                ));
+            }
+            tables.insert(name.to_string(), batches);
+        }
+        Ok(Some(Baseline { tables, meta }))
+    }
+}
+
+/// Splits a batch into [`BUCKETS`] parts by a stable hash of its `entity` column.
+fn split_by_bucket(batch: &RecordBatch) -> Result<Vec<RecordBatch>, DetectError> {
+    let rows = batch.num_rows();
+    let buckets: Vec<u64> = match batch
+        .column_by_name("entity")
+        .and_then(|c| c.as_string_opt::<i32>().cloned())
+    {
+        Some(entities) => (0..rows)
+            .map(|i| {
+                let entity = if entities.is_valid(i) {
+                    entities.value(i)
+                } else {
+                    ""
+                };
+                bucket_of(entity)
+            })
+            .collect(),
+        None => vec![0; rows],
+    };
+    (0..BUCKETS)
+        .map(|bucket| {
+            let mask: BooleanArray = buckets.iter().map(|b| Some(*b == bucket)).collect();
+            filter_record_batch(batch, &mask).map_err(|e| DetectError::State {
+                path: "baseline".into(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The bucket of an entity: FNV-1a, stable across runs and machines.
+pub fn bucket_of(entity: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in entity.as_bytes() {
+        h ^= u64::from(*byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h % BUCKETS
+}

@@ -1,0 +1,526 @@
+//! One detection run: connections, baseline-free detectors, baselines, baseline detectors,
+//! findings with evidence, suppression, and the baseline's update.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, StringArray,
+};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use eastwest_engine::Engine;
+use eastwest_inventory::{Inventory, Resolver};
+use eastwest_model::time::MS_PER_HOUR;
+use eastwest_model::{Finding, Severity};
+
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::findings::{evidence, evidence_sql, finding, rows};
+use crate::{DetectError, Detector};
+
+/// How to run detection.
+#[derive(Debug, Clone)]
+pub struct DetectOptions {
+    /// The learning period taken from the start of the input when the state has no baseline.
+    pub learn_ms: i64,
+    /// Where baselines are kept (`--state`); none: learned and forgotten.
+    pub state: Option<PathBuf>,
+    /// Settings.
+    pub config: Config,
+    /// The user's detector files (`--rules`).
+    pub rules_dir: Option<PathBuf>,
+    /// The `connections` window.
+    pub window_ms: i64,
+    /// The time findings are reported at (epoch ms).
+    pub now_ms: i64,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        Self {
+            learn_ms: 24 * MS_PER_HOUR,
+            state: None,
+            config: Config::default(),
+            rules_dir: None,
+            window_ms: eastwest_engine::connections::DEFAULT_WINDOW_MS,
+            now_ms: 0,
+        }
+    }
+}
+
+/// A finding not reported, and why.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    /// The finding.
+    pub finding: Finding,
+    /// Why (`authorised scanner`, an allowlist entry's reason).
+    pub reason: String,
+}
+
+/// What a run found and did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Findings suppressed by the config, each with its reason.
+    pub suppressed: Vec<Suppressed>,
+    /// Detectors that did not run, and why (disabled; no baseline yet).
+    pub not_run: Vec<(String, String)>,
+    /// Detectors that ran.
+    pub ran: Vec<String>,
+    /// Rows of `connections`.
+    pub connections: usize,
+    /// The traffic's period (epoch ms), window-aligned.
+    pub period: Option<(i64, i64)>,
+    /// Baseline detectors report from here on.
+    pub detect_from_ms: i64,
+    /// Where the baseline came from, in words.
+    pub baseline_source: String,
+    /// Rows per baseline table after the run.
+    pub baseline_rows: BTreeMap<String, usize>,
+    /// Warnings for the user (a threshold set for a detector that has no such threshold).
+    pub warnings: Vec<String>,
+}
+
+/// The traffic's first and last window (epoch ms), from `connections`.
+async fn period(engine: &Engine, window_ms: i64) -> Result<Option<(i64, i64)>, DetectError> {
+    let batches = engine
+        .sql("SELECT min(window_ms) AS a, max(window_ms) AS b FROM connections")
+        .await
+        .map_err(|e| DetectError::query("period", e))?
+        .collect()
+        .await
+        .map_err(|e| DetectError::query("period", e))?;
+    let Some(batch) = batches.first() else {
+        return Ok(None);
+    };
+    let value = |i: usize| {
+        batch
+            .column(i)
+            .as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+            .and_then(|a| a.is_valid(0).then(|| a.value(0)))
+    };
+    Ok(value(0).zip(value(1)).map(|(a, b)| (a, b + window_ms)))
+}
+
+/// Runs detection over the `flows` registered on `engine`.
+pub async fn detect(
+    engine: &Engine,
+    resolver: Option<&Resolver>,
+    inventory: Option<&Inventory>,
+    options: &DetectOptions,
+) -> Result<Outcome, DetectError> {
+    let mut outcome = Outcome::default();
+    let detectors = crate::detectors(options.rules_dir.as_deref())?;
+    for detector in &detectors {
+        let header = detector.header();
+        let known: Vec<&str> = header.thresholds.keys().map(String::as_str).collect();
+        for name in options.config.unknown_settings(&header.id, &known) {
+            outcome.warnings.push(format!(
+                "config: detector {} has no threshold '{name}' (it has: {})",
+                header.id,
+                known.join(", ")
+            ));
+        }
+    }
+    let connections = engine
+        .build_connections(options.window_ms, resolver)
+        .await
+        .map_err(|e| DetectError::query("building connections", e))?;
+    outcome.connections = connections.iter().map(|b| b.num_rows()).sum();
+    engine
+        .register_connections(connections.clone())
+        .map_err(|e| DetectError::query("registering connections", e))?;
+    register_management(engine, resolver, inventory, &options.config)?;
+    outcome.period = period(engine, options.window_ms).await?;
+    let (start, end) = outcome.period.unwrap_or((0, 0));
+
+    // Detectors that need no baseline run over everything, the learning period included.
+    let mut findings: Vec<Finding> = Vec::new();
+    for detector in detectors.iter().filter(|d| !d.header().needs_baseline) {
+        if !options.config.enabled(&detector.header().id) {
+            outcome.not_run.push((
+                detector.header().id.clone(),
+                "disabled in the config".into(),
+            ));
+            continue;
+        }
+        findings.extend(run_one(engine, detector.as_ref(), options, resolver, start).await?);
+        outcome.ran.push(detector.header().id.clone());
+    }
+
+    // The baseline: from the state, else learned from the first `learn_ms` of the input, from
+    // traffic the detectors above did not flag.
+    register_normal(engine, &connections, &findings)?;
+    let stored = match &options.state {
+        Some(state) => Baseline::load(state)?,
+        None => None,
+    };
+    let complete = |b: &Baseline| b.meta.learned_ms >= options.learn_ms;
+    let (baseline, detect_from) = match stored {
+        Some(stored) if complete(&stored) => {
+            outcome.baseline_source = format!(
+                "loaded from the state ({} h learned over {} run(s))",
+                stored.meta.learned_ms / MS_PER_HOUR,
+                stored.meta.runs
+            );
+            (stored, start)
+        }
+        stored => {
+            let (already, base) = match stored {
+                Some(b) => (b.meta.learned_ms, Some(b)),
+                None => (0, None),
+            };
+            let until = start
+                .saturating_add(options.learn_ms.saturating_sub(already))
+                .min(end.max(start));
+            let learned = crate::baseline::learn(engine, start, until).await?;
+            let baseline = match base {
+                Some(base) => base.merge(learned, engine).await?,
+                None => learned,
+            };
+            outcome.baseline_source = format!(
+                "learned from {} h of this input ({} h needed)",
+                (until - start) / MS_PER_HOUR,
+                options.learn_ms / MS_PER_HOUR
+            );
+            (baseline, until)
+        }
+    };
+    outcome.detect_from_ms = detect_from;
+    baseline.register(engine)?;
+    let ready = complete(&baseline) && detect_from < end;
+    for detector in detectors.iter().filter(|d| d.header().needs_baseline) {
+        let id = detector.header().id.clone();
+        if !options.config.enabled(&id) {
+            outcome.not_run.push((id, "disabled in the config".into()));
+            continue;
+        }
+        if !ready {
+            outcome.not_run.push((
+                id,
+                format!(
+                    "needs a baseline of {} h and traffic after it; this input covers {} h",
+                    options.learn_ms / MS_PER_HOUR,
+                    (end - start) / MS_PER_HOUR
+                ),
+            ));
+            continue;
+        }
+        findings.extend(run_one(engine, detector.as_ref(), options, resolver, detect_from).await?);
+        outcome.ran.push(id);
+    }
+
+    // Update the baseline with the detection period's unflagged traffic.
+    register_normal(engine, &connections, &findings)?;
+    let baseline = if ready {
+        let learned = crate::baseline::learn(engine, detect_from, end).await?;
+        baseline.merge(learned, engine).await?
+    } else {
+        baseline
+    };
+    outcome.baseline_rows = baseline.rows();
+    if let Some(state) = &options.state {
+        baseline.save(state)?;
+    }
+
+    // Suppression: authorised scanners and allowlist entries, each counted with its reason.
+    let by_id: HashMap<String, &dyn Detector> = detectors
+        .iter()
+        .map(|d| (d.header().id.clone(), d.as_ref()))
+        .collect();
+    for finding in findings {
+        match suppression(&finding, &by_id, resolver, &options.config, options.now_ms) {
+            Some(reason) => outcome
+                .suppressed
+                .push(crate::run::Suppressed { finding, reason }),
+            None => outcome.findings.push(finding),
+        }
+    }
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.first_seen_ms.cmp(&b.first_seen_ms))
+            .then(a.uid.cmp(&b.uid))
+    });
+    Ok(outcome)
+}
+
+/// A finding's key for its evidence: uid, source, destination, port, from and to (epoch ms).
+type FindingKey = (String, String, Option<String>, Option<i32>, i64, i64);
+
+/// What a finding flags: destination, port, from and to (epoch ms).
+type Flagged<'a> = (Option<&'a str>, Option<u16>, i64, i64);
+
+/// Runs one detector and builds its findings with their evidence.
+async fn run_one(
+    engine: &Engine,
+    detector: &dyn Detector,
+    options: &DetectOptions,
+    resolver: Option<&Resolver>,
+    detect_from: i64,
+) -> Result<Vec<Finding>, DetectError> {
+    let header = detector.header();
+    let thresholds = options.config.thresholds(&header.id);
+    let batches = detector.run(engine, &thresholds, detect_from).await?;
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut keys: Vec<FindingKey> = Vec::new();
+    for (row, first, last) in rows(&batches) {
+        let (finding, _) = finding(header, &row, first, last, &thresholds, resolver);
+        if findings.iter().any(|f| f.uid == finding.uid) {
+            continue;
+        }
+        keys.push((
+            finding.uid.clone(),
+            row.get("src_addr").cloned().unwrap_or_default(),
+            row.get("dst_addr").cloned(),
+            row.get("dst_port").and_then(|p| p.parse().ok()),
+            // Windows start on their boundary: the first one may begin before first_seen.
+            first - first.rem_euclid(options.window_ms.max(1)),
+            last,
+        ));
+        findings.push(finding);
+    }
+    if findings.is_empty() {
+        return Ok(findings);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("uid", DataType::Utf8, false),
+        Field::new("src_addr", DataType::Utf8, false),
+        Field::new("dst_addr", DataType::Utf8, true),
+        Field::new("dst_port", DataType::Int32, true),
+        Field::new("from_ms", DataType::Int64, false),
+        Field::new("to_ms", DataType::Int64, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(
+            keys.iter()
+                .map(|k| Some(k.0.as_str()))
+                .collect::<StringArray>(),
+        ),
+        Arc::new(
+            keys.iter()
+                .map(|k| Some(k.1.as_str()))
+                .collect::<StringArray>(),
+        ),
+        Arc::new(keys.iter().map(|k| k.2.as_deref()).collect::<StringArray>()),
+        Arc::new(keys.iter().map(|k| k.3).collect::<Int32Array>()),
+        Arc::new(keys.iter().map(|k| Some(k.4)).collect::<Int64Array>()),
+        Arc::new(keys.iter().map(|k| Some(k.5)).collect::<Int64Array>()),
+    ];
+    let batch = RecordBatch::try_new(schema, columns).map_err(|e| DetectError::State {
+        path: "finding keys".into(),
+        message: e.to_string(),
+    })?;
+    engine
+        .register_batches("finding_keys", vec![batch])
+        .map_err(|e| DetectError::query("finding keys", e))?;
+    let context = || format!("evidence of {} ({})", header.id, detector.origin());
+    let found = engine
+        .sql(&evidence_sql(&header.evidence))
+        .await
+        .map_err(|e| DetectError::query(context(), e))?
+        .collect()
+        .await
+        .map_err(|e| DetectError::query(context(), e))?;
+    let mut by_uid = evidence(&found);
+    for finding in &mut findings {
+        finding.evidence = by_uid.remove(&finding.uid).unwrap_or_default();
+    }
+    tracing::info!(detector = %header.id, findings = findings.len(), "Detector ran.");
+    Ok(findings)
+}
+
+/// Registers `normal_connections`: the connections no finding is about (the same client, and
+/// the same server and port where the finding names them, in the finding's period).
+fn register_normal(
+    engine: &Engine,
+    connections: &[RecordBatch],
+    findings: &[Finding],
+) -> Result<(), DetectError> {
+    let mut flagged: HashMap<&str, Vec<Flagged<'_>>> = HashMap::new();
+    for f in findings {
+        let Some(source) = f.source.as_ref().and_then(|s| s.ip.as_deref()) else {
+            continue;
+        };
+        let destination = f.destination.as_ref();
+        flagged.entry(source).or_default().push((
+            destination.and_then(|d| d.ip.as_deref()),
+            destination.and_then(|d| d.port),
+            f.first_seen_ms,
+            f.last_seen_ms,
+        ));
+    }
+    let mut kept = Vec::with_capacity(connections.len());
+    for batch in connections {
+        let text = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>().cloned())
+        };
+        let (Some(client), Some(server)) = (text("client_addr"), text("server_addr")) else {
+            kept.push(batch.clone());
+            continue;
+        };
+        let port = batch.column_by_name("server_port").and_then(|c| {
+            c.as_primitive_opt::<datafusion::arrow::datatypes::Int32Type>()
+                .cloned()
+        });
+        let window = batch.column_by_name("window_ms").and_then(|c| {
+            c.as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+                .cloned()
+        });
+        let mask: BooleanArray = (0..batch.num_rows())
+            .map(|i| {
+                let Some(entries) = (client.is_valid(i))
+                    .then(|| flagged.get(client.value(i)))
+                    .flatten()
+                else {
+                    return Some(true);
+                };
+                let at = window.as_ref().map(|w| w.value(i)).unwrap_or(0);
+                let hit = entries.iter().any(|(dst, p, from, to)| {
+                    dst.is_none_or(|d| server.is_valid(i) && server.value(i) == d)
+                        && p.is_none_or(|p| {
+                            port.as_ref()
+                                .is_some_and(|c| c.is_valid(i) && c.value(i) == i32::from(p))
+                        })
+                        && at + MS_PER_HOUR > *from
+                        && at <= *to
+                });
+                Some(!hit)
+            })
+            .collect();
+        kept.push(
+            filter_record_batch(batch, &mask).map_err(|e| DetectError::State {
+                path: "normal connections".into(),
+                message: e.to_string(),
+            })?,
+        );
+    }
+    engine
+        .register_batches("normal_connections", kept)
+        .map_err(|e| DetectError::query("normal connections", e))
+}
+
+/// Registers `management_hosts(addr)`: the addresses of hosts that administer others. Derived
+/// from security groups (a group named by another group's rule for a remote-access port,
+/// other than itself and other than an all-ports rule, makes its members administrators) and
+/// from the config's `[management]` selection.
+fn register_management(
+    engine: &Engine,
+    resolver: Option<&Resolver>,
+    inventory: Option<&Inventory>,
+    config: &Config,
+) -> Result<(), DetectError> {
+    const REMOTE: [u16; 5] = [22, 3389, 5985, 5986, 445];
+    let mut admin_groups: Vec<String> = Vec::new();
+    if let Some(inventory) = inventory {
+        for rule in eastwest_posture::rules::normalise(inventory) {
+            if rule.egress || rule.all_tcp_ports() || !REMOTE.iter().any(|p| rule.admits_tcp(*p)) {
+                continue;
+            }
+            if let eastwest_posture::rules::Peer::Group(group) = &rule.peer
+                && *group != rule.group
+            {
+                admin_groups.push(group.clone());
+            }
+        }
+    }
+    let mut addresses: Vec<String> = Vec::new();
+    if let Some(resolver) = resolver {
+        for asset in resolver.assets() {
+            let endpoint = eastwest_model::Endpoint {
+                ip: asset.private_ips.first().map(|ip| ip.to_string()),
+                name: Some(asset.name.clone()),
+                instance_uid: asset.instance.clone(),
+                interface_uid: Some(asset.eni.clone()),
+                group: Some(asset.peer_group.clone()),
+                ..Default::default()
+            };
+            let admin = asset
+                .security_groups
+                .iter()
+                .any(|g| admin_groups.contains(g))
+                || config.management.selects(&endpoint, Some(asset));
+            if admin {
+                addresses.extend(asset.private_ips.iter().map(|ip| ip.to_string()));
+            }
+        }
+    }
+    for selector in &config.management.assets {
+        if selector.parse::<std::net::IpAddr>().is_ok() {
+            addresses.push(selector.clone());
+        }
+    }
+    addresses.sort();
+    addresses.dedup();
+    let schema = Arc::new(Schema::new(vec![Field::new("addr", DataType::Utf8, false)]));
+    let array: ArrayRef = Arc::new(
+        addresses
+            .iter()
+            .map(|a| Some(a.as_str()))
+            .collect::<StringArray>(),
+    );
+    let batch = RecordBatch::try_new(schema, vec![array]).map_err(|e| DetectError::State {
+        path: "management hosts".into(),
+        message: e.to_string(),
+    })?;
+    engine
+        .register_batches("management_hosts", vec![batch])
+        .map_err(|e| DetectError::query("management hosts", e))
+}
+
+/// Why a finding is suppressed, if it is.
+fn suppression(
+    finding: &Finding,
+    detectors: &HashMap<String, &dyn Detector>,
+    resolver: Option<&Resolver>,
+    config: &Config,
+    now_ms: i64,
+) -> Option<String> {
+    let source = finding.source.as_ref()?;
+    let asset = |endpoint: &eastwest_model::Endpoint| {
+        let resolver = resolver?;
+        endpoint
+            .interface_uid
+            .as_deref()
+            .and_then(|eni| resolver.by_eni(eni))
+    };
+    let exempt = detectors
+        .get(&finding.analytic)
+        .is_some_and(|d| d.header().scanner_exempt);
+    if exempt && config.scanners.selects(source, asset(source)) {
+        return Some("authorised scanner ([scanners] in the config)".into());
+    }
+    for entry in &config.allow {
+        if entry.detector != "*" && entry.detector != finding.analytic {
+            continue;
+        }
+        if !entry.in_force(now_ms) {
+            continue;
+        }
+        let source_ok = entry
+            .source
+            .as_deref()
+            .is_none_or(|s| crate::config::selects(s, source, asset(source)));
+        let destination_ok = entry.destination.as_deref().is_none_or(|s| {
+            finding
+                .destination
+                .as_ref()
+                .is_some_and(|d| crate::config::selects(s, d, asset(d)))
+        });
+        if source_ok && destination_ok {
+            return Some(format!("allowlisted: {}", entry.reason));
+        }
+    }
+    None
+}
+
+/// Whether any finding is at or above `severity`.
+pub fn any_at_least(findings: &[Finding], severity: Severity) -> bool {
+    findings.iter().any(|f| f.severity >= severity)
+}

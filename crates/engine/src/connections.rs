@@ -1,0 +1,366 @@
+//! The `connections` table: flow records deduplicated, oriented client → server, and aggregated
+//! per time window, with both sides named as assets.
+//!
+//! AWS logs one connection up to four times: on the client's ENI (its egress and the reply's
+//! ingress) and on the server's (the ingress and the reply's egress), and again on a NAT
+//! gateway's ENI. Each record is first oriented ([`client_is_source`]), then summed per logging
+//! ENI, and the per-ENI sums are merged by taking the largest (the same packets counted on two
+//! ENIs are one set of packets). What is left is one row per window, protocol, client, server
+//! and server port: orders of magnitude fewer rows than records, read in one pass over the raw
+//! logs. Detectors and baselines work on this table, never on the records again.
+//!
+//! Columns: `window_start` (and `window_ms`, the same as epoch milliseconds), `protocol`, `client_ip`/`server_ip` (16 bytes) and
+//! `client_addr`/`server_addr` (text), `server_port`, `vpc_id`, `enis` (the logging ENIs,
+//! space-separated), `attempts` (connections opened: client SYNs, or client → server records
+//! where the format has no TCP flags), `syn`, `syn_ack`, `rst` (records with those flags),
+//! `rejected`/`accepted` (records by action), `packets_out`/`bytes_out` (client → server),
+//! `packets_in`/`bytes_in` (server → client), `first_seen`/`last_seen`, `answered` (the server
+//! accepted: a SYN-ACK, or without flags a reply that was not a reset), `failed` (a reject, a
+//! reset, or attempts without any reply), `sample_file` and
+//! `sample_line` (the row's earliest record, for evidence), then `client_*` and `server_*` asset
+//! columns as in `flows` (name, kind, instance, eni, group, tier, subnet, vpc, role,
+//! is_internal).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, FixedSizeBinaryArray, RecordBatch, StringArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, TimestampMillisecondType};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
+use eastwest_inventory::Resolver;
+
+use crate::enrich::side_columns;
+use crate::udf::address_text;
+
+/// The default window: one hour keeps the table small and still places a scan or a transfer
+/// within the hour it happened.
+pub const DEFAULT_WINDOW_MS: i64 = 3_600_000;
+
+/// Ports that are server ports whichever side's number is lower: services commonly run above
+/// 1024, and a client's ephemeral port can be lower than theirs on some systems.
+const SERVICE_PORTS: [i32; 40] = [
+    1080, 1433, 1521, 1883, 2049, 2375, 2376, 2379, 2380, 3000, 3128, 3268, 3306, 3389, 4443, 5000,
+    5044, 5432, 5439, 5601, 5672, 5900, 5984, 5985, 5986, 6379, 6443, 7001, 8000, 8080, 8443, 8888,
+    9000, 9090, 9092, 9100, 9200, 9300, 10250, 27017,
+];
+
+/// Which side of a record is the client. In order: TCP flags when they say it (SYN-ACK comes
+/// from the server, a SYN without ACK from the client); a `REJECT` record without flags is an
+/// attempt by its source (security groups are stateful, so replies are not rejected); a known
+/// service port; the lower port; for equal ports, the lower address. The rules after the
+/// flags depend only on the pair, so both directions of a connection agree.
+pub fn client_is_source(
+    flags: Option<i32>,
+    rejected: bool,
+    source_port: Option<i32>,
+    destination_port: Option<i32>,
+    source: &[u8],
+    destination: &[u8],
+) -> bool {
+    if let Some(flags) = flags {
+        if flags & 18 == 18 {
+            return false;
+        }
+        if flags & 2 == 2 {
+            return true;
+        }
+    }
+    if rejected && flags.is_none_or(|f| f & 18 != 18) {
+        return true;
+    }
+    let (sp, dp) = (source_port.unwrap_or(0), destination_port.unwrap_or(0));
+    let (s_service, d_service) = (SERVICE_PORTS.contains(&sp), SERVICE_PORTS.contains(&dp));
+    if s_service != d_service {
+        return d_service;
+    }
+    if sp != dp {
+        return dp < sp;
+    }
+    source >= destination
+}
+
+/// The SQL function `client_is_src(tcp_flags, action, srcport, dstport, src_ip, dst_ip)`.
+pub fn orientation_function() -> ScalarUDF {
+    create_udf(
+        "client_is_src",
+        vec![
+            DataType::Int32,
+            DataType::Utf8,
+            DataType::Int32,
+            DataType::Int32,
+            DataType::FixedSizeBinary(16),
+            DataType::FixedSizeBinary(16),
+        ],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(orient),
+    )
+}
+
+fn orient(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    let rows = args
+        .iter()
+        .find_map(|a| match a {
+            ColumnarValue::Array(array) => Some(array.len()),
+            ColumnarValue::Scalar(_) => None,
+        })
+        .unwrap_or(1);
+    let arrays: Vec<ArrayRef> = args
+        .iter()
+        .map(|a| a.to_array(rows))
+        .collect::<Result<_>>()?;
+    let wrong = |what: &str| DataFusionError::Execution(format!("client_is_src: {what}"));
+    let flags = arrays[0]
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| wrong("tcp_flags must be INT"))?;
+    let action = arrays[1]
+        .as_string_opt::<i32>()
+        .ok_or_else(|| wrong("action must be text"))?;
+    let sport = arrays[2]
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| wrong("srcport must be INT"))?;
+    let dport = arrays[3]
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| wrong("dstport must be INT"))?;
+    let src = arrays[4]
+        .as_fixed_size_binary_opt()
+        .ok_or_else(|| wrong("src_ip must be a binary address"))?;
+    let dst = arrays[5]
+        .as_fixed_size_binary_opt()
+        .ok_or_else(|| wrong("dst_ip must be a binary address"))?;
+    let value = |a: &dyn Array, i: usize| a.is_valid(i);
+    let result: BooleanArray = (0..rows)
+        .map(|i| {
+            Some(client_is_source(
+                value(flags, i).then(|| flags.value(i)),
+                value(action, i) && action.value(i) == "REJECT",
+                value(sport, i).then(|| sport.value(i)),
+                value(dport, i).then(|| dport.value(i)),
+                if src.is_valid(i) { src.value(i) } else { &[] },
+                if dst.is_valid(i) { dst.value(i) } else { &[] },
+            ))
+        })
+        .collect();
+    Ok(ColumnarValue::Array(Arc::new(result)))
+}
+
+/// The aggregation that builds `connections` from `flows`, for a window in milliseconds.
+pub fn aggregation_sql(window_ms: i64) -> String {
+    let window_ms = window_ms.max(1_000);
+    format!(
+        "WITH oriented AS (
+  SELECT date_bin(INTERVAL '{window_ms} milliseconds', start, TIMESTAMP '1970-01-01T00:00:00Z') AS window_start,
+         protocol, interface_id, vpc_id, action, tcp_flags, packets, bytes, start, \"end\",
+         source_file, source_line, src_ip, dst_ip, srcport, dstport,
+         client_is_src(tcp_flags, action, srcport, dstport, src_ip, dst_ip) AS fwd
+  FROM flows
+  WHERE src_ip IS NOT NULL AND dst_ip IS NOT NULL AND start IS NOT NULL
+), per_eni AS (
+  SELECT window_start, protocol,
+         CASE WHEN fwd THEN src_ip ELSE dst_ip END AS client_ip,
+         CASE WHEN fwd THEN dst_ip ELSE src_ip END AS server_ip,
+         CASE WHEN fwd THEN dstport ELSE srcport END AS server_port,
+         interface_id,
+         max(vpc_id) AS vpc_id,
+         sum(CASE WHEN fwd THEN 1 ELSE 0 END) AS records_out,
+         sum(CASE WHEN fwd AND tcp_flags & 2 = 2 THEN 1 ELSE 0 END) AS syn,
+         sum(CASE WHEN NOT fwd AND tcp_flags & 18 = 18 THEN 1 ELSE 0 END) AS syn_ack,
+         sum(CASE WHEN NOT fwd AND tcp_flags & 4 = 4 THEN 1 ELSE 0 END) AS rst,
+         sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+         sum(CASE WHEN action = 'ACCEPT' THEN 1 ELSE 0 END) AS accepted,
+         sum(CASE WHEN fwd THEN packets ELSE 0 END) AS packets_out,
+         sum(CASE WHEN fwd THEN bytes ELSE 0 END) AS bytes_out,
+         sum(CASE WHEN fwd THEN 0 ELSE packets END) AS packets_in,
+         sum(CASE WHEN fwd THEN 0 ELSE bytes END) AS bytes_in,
+         min(start) AS first_seen,
+         max(\"end\") AS last_seen,
+         first_value(arrow_cast(source_file, 'Utf8') ORDER BY start, source_line, arrow_cast(source_file, 'Utf8')) AS sample_file,
+         first_value(source_line ORDER BY start, source_line, arrow_cast(source_file, 'Utf8')) AS sample_line
+  FROM oriented
+  GROUP BY 1, 2, 3, 4, 5, 6
+)
+SELECT window_start, CAST(window_start AS BIGINT) AS window_ms, protocol, client_ip, server_ip,
+       server_port, max(vpc_id) AS vpc_id,
+       CAST(string_agg(interface_id, ' ' ORDER BY interface_id) AS VARCHAR) AS enis,
+       CASE WHEN max(syn) > 0 THEN max(syn) ELSE max(records_out) END AS attempts,
+       max(syn) AS syn, max(syn_ack) AS syn_ack, max(rst) AS rst,
+       sum(rejected) AS rejected, max(accepted) AS accepted,
+       max(packets_out) AS packets_out, max(bytes_out) AS bytes_out,
+       max(packets_in) AS packets_in, max(bytes_in) AS bytes_in,
+       min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+       (max(syn_ack) > 0 OR (max(syn) = 0 AND max(packets_in) > 0 AND max(rst) = 0)) AS answered,
+       (sum(rejected) > 0 OR max(rst) > 0 OR max(packets_in) = 0
+        OR (max(syn) > 0 AND max(syn_ack) = 0)) AS failed,
+       first_value(sample_file ORDER BY first_seen, sample_line, sample_file) AS sample_file,
+       first_value(sample_line ORDER BY first_seen, sample_line, sample_file) AS sample_line
+FROM per_eni
+GROUP BY window_start, protocol, client_ip, server_ip, server_port
+ORDER BY window_start, client_ip, server_ip, server_port, protocol"
+    )
+}
+
+/// Adds the text addresses and the asset columns of both sides to the aggregated batches.
+pub fn enrich(batches: &[RecordBatch], resolver: Option<&Resolver>) -> Result<Vec<RecordBatch>> {
+    batches
+        .iter()
+        .map(|batch| enrich_batch(batch, resolver))
+        .collect()
+}
+
+fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<RecordBatch> {
+    let column = |name: &str| {
+        batch.column_by_name(name).ok_or_else(|| {
+            DataFusionError::Execution(format!("connections: column {name} missing"))
+        })
+    };
+    let binary = |name: &str| -> Result<FixedSizeBinaryArray> {
+        column(name)?
+            .as_fixed_size_binary_opt()
+            .cloned()
+            .ok_or_else(|| DataFusionError::Execution(format!("connections: {name} type")))
+    };
+    let client = binary("client_ip")?;
+    let server = binary("server_ip")?;
+    // Text columns as plain UTF-8, whichever string type the aggregation produced.
+    let text_column = |name: &str| -> Result<StringArray> {
+        let cast = datafusion::arrow::compute::cast(column(name)?, &DataType::Utf8)?;
+        cast.as_string_opt::<i32>()
+            .cloned()
+            .ok_or_else(|| DataFusionError::Execution(format!("connections: {name} type")))
+    };
+    let vpc_ids = text_column("vpc_id")?;
+    let enis = text_column("enis")?;
+    let first_column = column("first_seen")?;
+    let first = first_column
+        .as_primitive_opt::<TimestampMillisecondType>()
+        .ok_or_else(|| DataFusionError::Execution("connections: first_seen type".into()))?;
+    let rows = batch.num_rows();
+    // The VPC a row was logged in: the record's vpc-id, else a logging ENI's VPC.
+    let vpcs: Vec<Option<&str>> = (0..rows)
+        .map(|i| {
+            if vpc_ids.is_valid(i) {
+                return Some(vpc_ids.value(i));
+            }
+            let resolver = resolver?;
+            (enis.is_valid(i))
+                .then(|| enis.value(i).split(' '))
+                .into_iter()
+                .flatten()
+                .find_map(|eni| resolver.by_eni(eni).and_then(|a| a.vpc.as_deref()))
+        })
+        .collect();
+    let times: Vec<Option<i64>> = (0..rows)
+        .map(|i| first.is_valid(i).then(|| first.value(i)))
+        .collect();
+    let text = |addresses: &FixedSizeBinaryArray| -> ArrayRef {
+        Arc::new(
+            (0..rows)
+                .map(|i| {
+                    addresses
+                        .is_valid(i)
+                        .then(|| address_text(addresses.value(i)))
+                        .flatten()
+                })
+                .collect::<StringArray>(),
+        )
+    };
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    fields.push(Field::new("client_addr", DataType::Utf8, true));
+    columns.push(text(&client));
+    fields.push(Field::new("server_addr", DataType::Utf8, true));
+    columns.push(text(&server));
+    for (prefix, addresses) in [("client", &client), ("server", &server)] {
+        for (field, array) in side_columns(resolver, prefix, addresses, &vpcs, &times) {
+            fields.push(field);
+            columns.push(array);
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orientation_follows_flags_then_rejects_then_ports() {
+        let (a, b) = ([1u8; 16], [2u8; 16]);
+        // SYN from the source: it is the client, whatever the ports.
+        assert!(client_is_source(
+            Some(2),
+            false,
+            Some(80),
+            Some(50_000),
+            &a,
+            &b
+        ));
+        // SYN-ACK: the source is the server.
+        assert!(!client_is_source(
+            Some(18),
+            false,
+            Some(50_000),
+            Some(80),
+            &a,
+            &b
+        ));
+        // No flags, rejected: an attempt by the source, even to a high port.
+        assert!(client_is_source(
+            None,
+            true,
+            Some(40_000),
+            Some(50_000),
+            &a,
+            &b
+        ));
+        // Known service port beats the lower-port rule.
+        assert!(client_is_source(
+            None,
+            false,
+            Some(1030),
+            Some(5432),
+            &a,
+            &b
+        ));
+        assert!(!client_is_source(
+            Some(0),
+            false,
+            Some(5432),
+            Some(1030),
+            &a,
+            &b
+        ));
+        // Lower port.
+        assert!(client_is_source(
+            None,
+            false,
+            Some(45_000),
+            Some(443),
+            &a,
+            &b
+        ));
+        assert!(!client_is_source(
+            None,
+            false,
+            Some(443),
+            Some(45_000),
+            &a,
+            &b
+        ));
+        // Both directions of a flagless exchange on equal ports agree.
+        assert_ne!(
+            client_is_source(None, false, Some(123), Some(123), &a, &b),
+            client_is_source(None, false, Some(123), Some(123), &b, &a)
+        );
+    }
+}
