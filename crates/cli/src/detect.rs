@@ -351,3 +351,41 @@ pub async fn baseline(args: BaselineArgs, global: &Global) -> Result<ExitCode> {
     let _ = crate::findings::print(&text);
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs detection over a simulated estate (`<dir>/logs` with `<dir>/inventory`), as `eval` and
+/// `demo` do: the authorised scanner named in the config, the first `learn_ms` learned.
+pub async fn detect_simulated(
+    dir: &Path,
+    config: Config,
+    learn_ms: i64,
+    threads: usize,
+) -> Result<Outcome> {
+    let (inventory, _) = eastwest_inventory::load_dir(&dir.join("inventory"))
+        .with_context(|| format!("{}: the simulated inventory", dir.display()))?;
+    let flow = flow_options(None, Some(&inventory), None, None)?;
+    let resolver = flow.resolver.clone();
+    let engine = Engine::new(threads);
+    let flows = dir.join("logs").join("AWSLogs");
+    engine
+        .register_flows(&[flows.display().to_string()], flow)
+        .await?;
+    let options = DetectOptions {
+        learn_ms,
+        config,
+        now_ms: now_ms(),
+        ..DetectOptions::default()
+    };
+    Ok(eastwest_detect::detect(&engine, resolver.as_deref(), Some(&inventory), &options).await?)
+}
+
+/// The config eval and demo run with: the simulated estate's authorised scanner, as its
+/// security team would name it.
+pub fn simulated_config() -> Config {
+    Config {
+        scanners: eastwest_detect::config::Selection {
+            assets: vec!["vuln-scanner".into()],
+            ..Default::default()
+        },
+        ..Config::default()
+    }
+}

@@ -23,7 +23,7 @@ pub struct EvalArgs {
     /// EC2 instances per estate.
     #[arg(long, default_value_t = 24)]
     pub hosts: usize,
-    /// Days per estate.
+    /// Days per estate after the learning day.
     #[arg(long, default_value_t = 1.0)]
     pub days: f64,
     /// Seed.
@@ -36,7 +36,9 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
     let (dir, _temporary) = crate::simulate::state_dir(args.state.as_deref())?;
     let base = SimOptions {
         hosts: args.hosts,
-        days: args.days,
+        // One quiet day to learn the baseline from, then the evaluated days.
+        days: args.days + 1.0,
+        quiet_days: 1.0,
         seed: args.seed,
         format: FlowFormat::V5,
         threads: global.threads,
@@ -60,11 +62,42 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
         ))
     })
     .await??;
-    // Detection: the registry of detectors is empty until the detection issue lands, so no
-    // detection is produced on either estate.
-    let detectors: Vec<String> = Vec::new();
-    let found: Vec<Detection> = Vec::new();
-    let false_positives: Vec<Detection> = Vec::new();
+    let learn_ms = eastwest_model::time::MS_PER_DAY;
+    let attacked_run = crate::detect::detect_simulated(
+        &dir.join("attacked"),
+        crate::detect::simulated_config(),
+        learn_ms,
+        global.threads,
+    )
+    .await?;
+    let benign_run = crate::detect::detect_simulated(
+        &dir.join("benign"),
+        crate::detect::simulated_config(),
+        learn_ms,
+        global.threads,
+    )
+    .await?;
+    let detectors: Vec<String> = attacked_run.ran.clone();
+    // Informational findings are context (the internet's background), not alerts: they are
+    // neither detections nor false positives.
+    let alerts = |outcome: &eastwest_detect::Outcome| -> Vec<Detection> {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity > eastwest_model::Severity::Informational)
+            .map(|f| Detection {
+                detector: f.analytic.clone(),
+                techniques: f.technique_ids(),
+                entities: f.entities(),
+                first_seen_ms: f.first_seen_ms,
+            })
+            .collect()
+    };
+    let found = alerts(&attacked_run);
+    let false_positives = alerts(&benign_run);
+    for f in benign_run.findings.iter() {
+        eprintln!("eval: benign estate finding: {} {}", f.analytic, f.title);
+    }
     let host_days = benign_summary.instances as f64 * args.days;
     let evaluation = score(
         &attacked_summary.truth,
@@ -74,7 +107,7 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
         detectors,
     );
     let setup = format!(
-        "Produced by `eastwest eval --hosts {} --days {} --seed {}`: two simulated estates of {} instances over {} day(s), one with all {} attack scenarios ({} flow-log records) and one benign only ({} flow-log records), flow logs in version 5; detection with default settings.",
+        "Produced by `eastwest eval --hosts {} --days {} --seed {}`: two simulated estates of {} instances over one learning day and {} evaluated day(s), one with all {} attack scenarios ({} flow-log records) and one benign only ({} flow-log records), flow logs in version 5; detection with default thresholds, the baseline learned from the first day, the authorised vulnerability scanner named in the config (`[scanners] assets = [\"vuln-scanner\"]`). False positives count every finding above informational on the benign estate.",
         args.hosts,
         args.days,
         args.seed,

@@ -25,6 +25,10 @@ pub struct SimulateArgs {
     /// Days to simulate (fractions allowed).
     #[arg(long, default_value_t = 1.0)]
     pub days: f64,
+    /// Days of benign life before any scenario (a learning period for `detect`), counted
+    /// within --days.
+    #[arg(long, default_value_t = 0.0)]
+    pub quiet_days: f64,
     /// Flow-log format.
     #[arg(long, value_enum, default_value_t = FormatArg::V5)]
     pub format: FormatArg,
@@ -59,6 +63,7 @@ pub fn options(args: &SimulateArgs, threads: usize) -> Result<SimOptions> {
         scenarios: args.scenarios.clone(),
         hosts: args.hosts,
         days: args.days,
+        quiet_days: args.quiet_days,
         format: match args.format {
             FormatArg::V2 => FlowFormat::V2,
             FormatArg::V5 => FlowFormat::V5,

@@ -151,14 +151,14 @@ pub fn aggregation_sql(window_ms: i64) -> String {
     let window_ms = window_ms.max(1_000);
     format!(
         "WITH oriented AS (
-  SELECT date_bin(INTERVAL '{window_ms} milliseconds', start, TIMESTAMP '1970-01-01T00:00:00Z') AS window_start,
+  SELECT CAST(start AS BIGINT) - (CAST(start AS BIGINT) % {window_ms}) AS window_ms,
          protocol, interface_id, vpc_id, action, tcp_flags, packets, bytes, start, \"end\",
          source_file, source_line, src_ip, dst_ip, srcport, dstport,
          client_is_src(tcp_flags, action, srcport, dstport, src_ip, dst_ip) AS fwd
   FROM flows
   WHERE src_ip IS NOT NULL AND dst_ip IS NOT NULL AND start IS NOT NULL
 ), per_eni AS (
-  SELECT window_start, protocol,
+  SELECT window_ms, protocol,
          CASE WHEN fwd THEN src_ip ELSE dst_ip END AS client_ip,
          CASE WHEN fwd THEN dst_ip ELSE src_ip END AS server_ip,
          CASE WHEN fwd THEN dstport ELSE srcport END AS server_port,
@@ -181,7 +181,8 @@ pub fn aggregation_sql(window_ms: i64) -> String {
   FROM oriented
   GROUP BY 1, 2, 3, 4, 5, 6
 )
-SELECT window_start, CAST(window_start AS BIGINT) AS window_ms, protocol, client_ip, server_ip,
+SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_start,
+       window_ms, protocol, client_ip, server_ip,
        server_port, max(vpc_id) AS vpc_id,
        CAST(string_agg(interface_id, ' ' ORDER BY interface_id) AS VARCHAR) AS enis,
        CASE WHEN max(syn) > 0 THEN max(syn) ELSE max(records_out) END AS attempts,
@@ -196,8 +197,8 @@ SELECT window_start, CAST(window_start AS BIGINT) AS window_ms, protocol, client
        first_value(sample_file ORDER BY first_seen, sample_line, sample_file) AS sample_file,
        first_value(sample_line ORDER BY first_seen, sample_line, sample_file) AS sample_line
 FROM per_eni
-GROUP BY window_start, protocol, client_ip, server_ip, server_port
-ORDER BY window_start, client_ip, server_ip, server_port, protocol"
+GROUP BY window_ms, protocol, client_ip, server_ip, server_port
+ORDER BY window_ms, client_ip, server_ip, server_port, protocol"
     )
 }
 

@@ -196,6 +196,7 @@ fn blast_radius_of_a_simulated_app_server_matches_the_simulators_rules() {
         options.hosts,
         options.start_ms,
         options.start_ms + (0.02 * 86_400_000.0) as i64,
+        options.start_ms,
     );
     let (inventory, _) = eastwest_inventory::load_dir(&dir.path().join("inventory")).unwrap();
     let resolver = Resolver::new(&inventory);

@@ -206,6 +206,8 @@ pub struct Estate {
     pub start_ms: i64,
     /// The end of the simulated period (epoch ms).
     pub end_ms: i64,
+    /// When scenarios may start and autoscaling acts: after the quiet (learning) days.
+    pub active_from_ms: i64,
 }
 
 fn contains(cidr: (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
@@ -219,7 +221,13 @@ fn contains(cidr: (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
 
 impl Estate {
     /// Builds the estate: `instances` instances (at least 9), ids from `seed`.
-    pub fn build(seed: u64, instances: usize, start_ms: i64, end_ms: i64) -> Self {
+    pub fn build(
+        seed: u64,
+        instances: usize,
+        start_ms: i64,
+        end_ms: i64,
+        active_from_ms: i64,
+    ) -> Self {
         let mut rng = Rng::fork(seed, 0xE57A7E);
         let mut ids = Rng::fork(seed, 0x1D5);
         let mut id = |prefix: &str| format!("{prefix}-{}", ids.hex(17));
@@ -543,7 +551,7 @@ impl Estate {
         for n in 1..=web {
             // The last web server is launched by autoscaling half-way through the period.
             let launched = if n == web {
-                start_ms + (end_ms - start_ms) / 2
+                active_from_ms + (end_ms - active_from_ms) / 2
             } else {
                 long_ago
             };
@@ -674,6 +682,7 @@ impl Estate {
             endpoint,
             start_ms,
             end_ms,
+            active_from_ms,
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct SimOptions {
     pub hosts: usize,
     /// Days simulated.
     pub days: f64,
+    /// Days of benign life at the start before any scenario, and before autoscaling adds its
+    /// newcomer: a learning period for detection. Counted within `days`.
+    pub quiet_days: f64,
     /// Flow-log format.
     pub format: FlowFormat,
     /// Seed: the same seed gives the same bytes.
@@ -55,6 +58,7 @@ impl Default for SimOptions {
             scenarios: Vec::new(),
             hosts: 24,
             days: 1.0,
+            quiet_days: 0.0,
             format: FlowFormat::V5,
             seed: 1,
             // 2026-11-02T00:00:00Z, a Monday.
@@ -148,7 +152,15 @@ pub fn simulate(
     }
     let start_ms = options.start_ms - options.start_ms.rem_euclid(60_000);
     let end_ms = start_ms + (options.days * 86_400_000.0) as i64;
-    let estate = estate::Estate::build(options.seed, options.hosts, start_ms, end_ms);
+    let active_from_ms =
+        (start_ms + (options.quiet_days.max(0.0) * 86_400_000.0) as i64).min(end_ms);
+    let estate = estate::Estate::build(
+        options.seed,
+        options.hosts,
+        start_ms,
+        end_ms,
+        active_from_ms,
+    );
 
     let mut inventory = estate.inventory();
     for flow_log in &mut inventory.flow_logs {

@@ -105,14 +105,14 @@ fn attacker(rng: &mut Rng) -> Ipv4Addr {
 pub fn run(name: &str, estate: &Estate, seed: u64, out: &mut Activity) {
     let index = SCENARIOS.iter().position(|s| *s == name).unwrap_or(0) as u64;
     let mut rng = Rng::fork(seed, 0x5CE4_0000 + index);
-    let span = estate.end_ms - estate.start_ms;
-    // Attacks start between 10% and 70% into the period, on the minute.
-    let start = estate.start_ms + span / 10 + rng.below((span * 6 / 10).max(1) as u64) as i64;
+    let span = estate.end_ms - estate.active_from_ms;
+    // Attacks start between 10% and 70% into the period after the quiet days, on the minute.
+    let start = estate.active_from_ms + span / 10 + rng.below((span * 6 / 10).max(1) as u64) as i64;
     let start = start - start.rem_euclid(60_000) + rng.below(60) as i64 * 1000;
     let web: Vec<usize> = estate
         .with_role(Role::Web)
         .into_iter()
-        .filter(|&h| estate.hosts[h].launched_ms < estate.start_ms)
+        .filter(|&h| estate.hosts[h].launched_ms < estate.active_from_ms)
         .collect();
     let app = estate.with_role(Role::App);
     let pick_distinct = |rng: &mut Rng, from: &[usize], n: usize| -> Vec<usize> {

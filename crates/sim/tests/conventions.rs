@@ -114,7 +114,7 @@ fn flow_logs_follow_aws_conventions() {
     let opts = options(dir.path(), 3, FlowFormat::V5);
     let summary = simulate(&opts, &|_, _| {}).unwrap();
     let start = opts.start_ms;
-    let estate = Estate::build(opts.seed, opts.hosts, start, start + 86_400_000);
+    let estate = Estate::build(opts.seed, opts.hosts, start, start + 86_400_000, start);
     let header = FlowFormat::V5.header();
     let mut lines = Vec::new();
     let flow_files: Vec<PathBuf> = files(dir.path())
