@@ -2,8 +2,9 @@
 //! posture results.
 //!
 //! Where OCSF 1.3 and eastwest's own contract (DESIGN.md, "Findings") differ, both are written:
-//! the endpoints go in `evidences[]` (OCSF's place for them in both classes) and also at the top
-//! of a detection finding as `src_endpoint`/`dst_endpoint`; ATT&CK references go in
+//! the endpoints go in `evidences[]` (OCSF 1.3's place for them) and also at the top of a
+//! detection finding as `src_endpoint`/`dst_endpoint`, which the 1.3 class does not define (a
+//! validator that rejects unknown attributes will say so); ATT&CK references go in
 //! `finding_info.attacks` (OCSF's place for a product that is not a security control) and also
 //! as the top-level `attacks`, with the `security_control` profile that defines it. What OCSF
 //! has no attribute for (counts, the baseline, an endpoint's peer group and role) goes in
