@@ -1,14 +1,14 @@
 //! `eastwest audit`: the posture checks over an inventory, as a table, OCSF Compliance Findings
-//! (JSON lines) or SARIF.
+//! (JSON lines) or SARIF, written by `eastwest-sinks`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use eastwest_model::Severity;
+use eastwest_model::{Finding, Severity};
 use eastwest_posture::checks::CHECKS;
-use eastwest_posture::{Config, audit, output};
+use eastwest_posture::{Config, audit, to_finding};
+use eastwest_sinks::{Console, ConsoleError, Rule};
 
 use crate::inventory::{SourceArgs, load};
 use crate::{EXIT_BAD_INPUT, Global};
@@ -67,16 +67,29 @@ pub struct AuditArgs {
     pub fail_on: Option<FailOn>,
 }
 
-/// Runs `audit`.
-pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
+/// Runs `audit`; stops quietly with status 0 when the output's reader goes away.
+pub async fn run(args: AuditArgs, global: &Global) -> Result<ExitCode> {
+    match audit_command(args, global).await {
+        Err(e)
+            if e.downcast_ref::<ConsoleError>()
+                .is_some_and(ConsoleError::is_closed) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
+
+async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
     if args.check.iter().any(|c| c == "list") {
+        let mut console = Console::stdout();
         for c in CHECKS {
-            println!(
+            console.line(&format!(
                 "{:<26} {:<13} {}",
                 c.id(),
                 c.severity().caption(),
                 c.title()
-            );
+            ))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -114,20 +127,26 @@ pub async fn run(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let text = match args.format {
-        AuditFormat::Table => output::table(&results),
-        AuditFormat::Json => output::ocsf(&results, now)
-            .iter()
-            .map(|v| v.to_string() + "\n")
-            .collect(),
-        AuditFormat::Sarif => serde_json::to_string_pretty(&output::sarif(&results))? + "\n",
-    };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("--output {}", path.display()))?
+    let findings: Vec<Finding> = results.iter().map(|r| to_finding(r, now)).collect();
+    let mut console = Console::stdout_or(args.output.as_deref()).context("--output")?;
+    match args.format {
+        AuditFormat::Table => console.write_all(eastwest_sinks::table(&findings).as_bytes())?,
+        AuditFormat::Json => {
+            console.with(|out| eastwest_sinks::write_json_lines(&findings, now, out))?
         }
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        AuditFormat::Sarif => {
+            let rules: Vec<Rule> = CHECKS
+                .iter()
+                .map(|c| Rule::new(c.id(), c.title(), c.rationale(), c.severity()))
+                .collect();
+            let log = eastwest_sinks::sarif(&findings, &rules);
+            console.with(|out| {
+                serde_json::to_writer_pretty(&mut *out, &log)?;
+                out.write_all(b"\n")
+            })?
+        }
     }
+    console.finish()?;
     let mut counts: Vec<String> = Vec::new();
     for severity in [
         Severity::Critical,

@@ -440,17 +440,45 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
         .collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["class_uid"], 2003);
+    assert_eq!(lines[0]["type_uid"], 200301);
+    assert_eq!(lines[0]["compliance"]["status"], "Fail");
+    assert_eq!(lines[0]["compliance"]["control"], "flow-log-coverage");
+    assert_eq!(
+        lines[0]["finding_info"]["uid"],
+        "eastwest:flow-log-coverage:vpc-12345678"
+    );
+    assert_eq!(lines[0]["severity_id"], 4);
+    assert!(
+        !lines[0]["remediation"]["desc"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty()
+    );
     assert_eq!(lines[0]["resources"][0]["uid"], "vpc-12345678");
     let sarif = eastwest(&["audit", "--inventory", inv, "--format", "sarif"]);
     let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
     assert_eq!(
-        sarif["runs"][0]["results"]
-            .as_array()
-            .expect("results")
-            .len(),
+        results.len(),
         12,
         "9 failures plus the three instances launched in 2017"
     );
+    // Every result names a rule of the log (one per check), with a SARIF level.
+    let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(rules.contains(&"imdsv1-allowed") && rules.contains(&"role-can-reach-instances"));
+    for r in results {
+        assert!(rules.contains(&r["ruleId"].as_str().unwrap_or("")), "{r}");
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap_or("")));
+        assert!(
+            r["partialFingerprints"]["eastwestUid/v1"].is_string(),
+            "{r}"
+        );
+    }
     assert_eq!(
         eastwest(&["audit", "--inventory", inv, "--fail-on", "high"])
             .status

@@ -3,8 +3,9 @@
 //! Each check is a file of its own under [`checks`] and one line in [`checks::CHECKS`]; it reads
 //! the inventory through a [`Context`] (security-group rules normalised from either
 //! `describe-security-groups` or `describe-security-group-rules`, assets, configuration) and
-//! returns [`Failure`]s: the resource, why it matters and how to fix it. [`output`] turns them
-//! into a table, OCSF Compliance Findings (class 2003) or SARIF.
+//! returns [`Failure`]s: the resource, why it matters and how to fix it. [`to_finding`] turns a
+//! result into the shared [`Finding`], which the writers of `eastwest-sinks` print as a table,
+//! OCSF Compliance Findings (class 2003) or SARIF.
 #![deny(missing_docs)]
 
 pub mod checks;
@@ -14,8 +15,11 @@ pub mod paths;
 pub mod reach;
 pub mod rules;
 
+use std::collections::BTreeMap;
+
 use eastwest_inventory::{Asset, Inventory, Resolver};
-use eastwest_model::Severity;
+use eastwest_model::finding::Compliance;
+use eastwest_model::{Finding, Resource, Severity, Status};
 use ipnet::IpNet;
 
 pub use rules::{Peer, SgRule};
@@ -164,4 +168,65 @@ pub fn audit(inventory: &Inventory, config: &Config, only: &[String]) -> Vec<Res
             .then(a.failure.resource.cmp(&b.failure.resource))
     });
     results
+}
+
+/// The standard every posture control belongs to, as OCSF `compliance.standards` names it.
+pub const STANDARD: &str = "eastwest lateral-movement posture";
+
+/// Why a check matters, by id; empty for a result whose check is not in [`checks::CHECKS`]
+/// (the comparisons with observed flows in [`observed`]).
+pub fn rationale(check: &str) -> &'static str {
+    checks::CHECKS
+        .iter()
+        .find(|c| c.id() == check)
+        .map(|c| c.rationale())
+        .unwrap_or("")
+}
+
+/// A result as a [`Finding`] (a compliance finding: `compliance` is set), found at `time_ms`.
+///
+/// Its uid is `eastwest:<check>:<resource>`, the same in every run, so that a store tells a
+/// repeat from a new failure. The description's first line is the specific reason (the
+/// failure's `why`), the next one the check's general rationale: a table shows the first line
+/// only, OCSF and SARIF the whole. A configuration is either right or not, so confidence is
+/// 100.
+pub fn to_finding(result: &Result, time_ms: i64) -> Finding {
+    let failure = &result.failure;
+    let rationale = rationale(result.check);
+    let description = if rationale.is_empty() {
+        failure.why.clone()
+    } else {
+        format!("{}\n{rationale}", failure.why)
+    };
+    Finding {
+        uid: format!("eastwest:{}:{}", result.check, failure.resource),
+        analytic: result.check.to_string(),
+        title: result.title.to_string(),
+        description,
+        attacks: Vec::new(),
+        severity: result.severity,
+        confidence: 100,
+        first_seen_ms: time_ms,
+        last_seen_ms: time_ms,
+        source: None,
+        destination: None,
+        resources: vec![Resource {
+            uid: failure.resource.clone(),
+            kind: failure.resource_type.to_string(),
+            name: None,
+            account: failure.account.clone(),
+            region: failure.region.clone(),
+        }],
+        evidence: Vec::new(),
+        counts: BTreeMap::new(),
+        baseline: None,
+        remediation: failure.fix.clone(),
+        status: Status::New,
+        compliance: Some(Compliance {
+            control: result.check.to_string(),
+            standards: vec![STANDARD.to_string()],
+        }),
+        account: failure.account.clone(),
+        region: failure.region.clone(),
+    }
 }

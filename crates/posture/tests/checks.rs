@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use eastwest_inventory::{Inventory, load_dir};
-use eastwest_model::Severity;
-use eastwest_posture::{Config, audit, output};
+use eastwest_model::{Finding, Severity};
+use eastwest_posture::{Config, STANDARD, audit, rationale, to_finding};
 use eastwest_sim::{FlowFormat, SimOptions, simulate};
 
 fn testdata(part: &str) -> PathBuf {
@@ -233,47 +233,56 @@ fn aws_cli_documented_examples() {
 }
 
 #[test]
-fn ocsf_and_sarif_shapes() {
+fn results_become_compliance_findings_with_stable_uids() {
     let (inventory, _) = load_dir(&testdata("cloudmapper-demo")).unwrap();
     let results = audit(&inventory, &Config::default(), &[]);
-    let findings = output::ocsf(&results, 1_700_000_000_000);
-    assert_eq!(findings.len(), results.len());
-    for f in &findings {
-        assert_eq!(f["class_uid"], 2003);
-        assert_eq!(f["type_uid"], 200301);
-        assert_eq!(f["compliance"]["status"], "Fail");
-        assert!(
-            f["finding_info"]["uid"]
-                .as_str()
-                .unwrap()
-                .starts_with("eastwest:")
-        );
-        assert!(f["severity_id"].as_u64().unwrap() >= 1);
-        assert!(!f["remediation"]["desc"].as_str().unwrap().is_empty());
-        assert!(f["resources"][0]["uid"].is_string());
-    }
-    // The same evidence gives the same uid.
-    let again = output::ocsf(&audit(&inventory, &Config::default(), &[]), 1);
-    let uids = |v: &[serde_json::Value]| {
-        v.iter()
-            .map(|f| f["finding_info"]["uid"].clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(uids(&findings), uids(&again));
-    let sarif = output::sarif(&results);
-    assert_eq!(sarif["version"], "2.1.0");
-    let run = &sarif["runs"][0];
-    assert_eq!(run["results"].as_array().unwrap().len(), results.len());
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
+    assert!(!results.is_empty());
+    let findings: Vec<Finding> = results
         .iter()
-        .map(|r| r["id"].as_str().unwrap())
+        .map(|r| to_finding(r, 1_700_000_000_000))
         .collect();
-    for r in run["results"].as_array().unwrap() {
-        assert!(rules.contains(&r["ruleId"].as_str().unwrap()));
-        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    for (r, f) in results.iter().zip(&findings) {
+        assert_eq!(
+            f.uid,
+            format!("eastwest:{}:{}", r.check, r.failure.resource)
+        );
+        assert_eq!(f.analytic, r.check);
+        assert_eq!(f.title, r.title);
+        assert_eq!(f.severity, r.severity);
+        assert_eq!(f.confidence, 100);
+        assert_eq!(
+            (f.first_seen_ms, f.last_seen_ms),
+            (1_700_000_000_000, 1_700_000_000_000)
+        );
+        assert_eq!(f.remediation, r.failure.fix);
+        assert!(!f.remediation.is_empty());
+        // The first line is the specific reason, the next the check's rationale.
+        assert_eq!(f.description.lines().next(), Some(r.failure.why.as_str()));
+        assert!(
+            f.description.ends_with(rationale(r.check)),
+            "{}",
+            f.description
+        );
+        assert!(!rationale(r.check).is_empty(), "{}", r.check);
+        let compliance = f.compliance.as_ref().expect("a compliance finding");
+        assert_eq!(compliance.control, r.check);
+        assert_eq!(compliance.standards, [STANDARD]);
+        assert_eq!(f.resources.len(), 1);
+        assert_eq!(f.resources[0].uid, r.failure.resource);
+        assert_eq!(f.resources[0].kind, r.failure.resource_type);
+        assert_eq!(f.resources[0].account, r.failure.account);
+        assert_eq!(
+            (&f.account, &f.region),
+            (&r.failure.account, &r.failure.region)
+        );
     }
+    // The same evidence gives the same uids, whatever the time.
+    let again: Vec<String> = audit(&inventory, &Config::default(), &[])
+        .iter()
+        .map(|r| to_finding(r, 1).uid)
+        .collect();
+    let uids: Vec<String> = findings.iter().map(|f| f.uid.clone()).collect();
+    assert_eq!(uids, again);
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub enum ConsoleError {
     #[error("the output's reader went away")]
     Closed,
     /// Writing failed for another reason: report it.
-    #[error("cannot write {target}: {source}")]
+    #[error("cannot write {target}")]
     Failed {
         /// Standard output, or the file.
         target: String,

@@ -2,8 +2,9 @@
 //! posture results.
 //!
 //! Where OCSF 1.3 and eastwest's own contract (DESIGN.md, "Findings") differ, both are written:
-//! the endpoints go in `evidences[]` (OCSF's place for them in both classes) and also at the top
-//! of a detection finding as `src_endpoint`/`dst_endpoint`; ATT&CK references go in
+//! the endpoints go in `evidences[]` (OCSF 1.3's place for them) and also at the top of a
+//! detection finding as `src_endpoint`/`dst_endpoint`, which the 1.3 class does not define (a
+//! validator that rejects unknown attributes will say so); ATT&CK references go in
 //! `finding_info.attacks` (OCSF's place for a product that is not a security control) and also
 //! as the top-level `attacks`, with the `security_control` profile that defines it. What OCSF
 //! has no attribute for (counts, the baseline, an endpoint's peer group and role) goes in
@@ -137,12 +138,15 @@ pub fn ocsf(finding: &Finding, time_ms: i64) -> Value {
             }
             None => {
                 fields.insert("evidences".into(), Value::Array(evidences));
-                fields.insert("attacks".into(), Value::Array(attacks));
-                // The security_control profile requires an action; eastwest only watches.
-                fields.insert("action_id".into(), json!(0));
-                fields.insert("action".into(), json!("Unknown"));
-                fields.insert("disposition_id".into(), json!(15));
-                fields.insert("disposition".into(), json!("Detected"));
+                if !attacks.is_empty() {
+                    fields.insert("attacks".into(), Value::Array(attacks));
+                    // The security_control profile, which defines the top-level `attacks`,
+                    // requires an action; eastwest only watches: detected, nothing done.
+                    fields.insert("action_id".into(), json!(0));
+                    fields.insert("action".into(), json!("Unknown"));
+                    fields.insert("disposition_id".into(), json!(15));
+                    fields.insert("disposition".into(), json!("Detected"));
+                }
                 fields.insert("src_endpoint".into(), endpoint(finding.source.as_ref()));
                 fields.insert(
                     "dst_endpoint".into(),
@@ -335,6 +339,12 @@ mod tests {
         assert_eq!(f["confidence_id"], 3);
         assert_eq!(f["status_id"], 1);
         assert_eq!(f["metadata"]["version"], "1.3.0");
+        assert_eq!(
+            f["metadata"]["profiles"],
+            json!(["cloud", "security_control"])
+        );
+        assert_eq!(f["action_id"], 0);
+        assert_eq!(f["disposition_id"], 15);
         assert_eq!(f["metadata"]["product"]["vendor_name"], "eastwest");
         let info = &f["finding_info"];
         assert_eq!(info["uid"], "0123456789abcdef0123456789abcdef");
@@ -443,6 +453,11 @@ mod tests {
         assert!(!f.to_string().contains("null"), "{f}");
         assert!(f.get("remediation").is_none());
         assert!(f.get("cloud").is_none());
+        assert!(
+            f.get("action_id").is_none(),
+            "no attacks, no security_control profile"
+        );
+        assert!(f["metadata"].get("profiles").is_none(), "{f}");
         assert_eq!(f["unmapped"]["counts"]["huge"], 1e300);
         assert!(f["unmapped"]["counts"].get("nan").is_none());
     }

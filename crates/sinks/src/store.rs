@@ -38,12 +38,13 @@ CREATE TABLE findings (
 CREATE INDEX findings_last_seen ON findings (last_seen_ms DESC);
 ";
 
-/// What went wrong with the store.
+/// What went wrong with the store. The underlying I/O or SQLite error is the `source()`, not
+/// repeated in the message, so that a chain printer (`anyhow`'s `{:#}`) shows it once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The state directory could not be created.
-    #[error("cannot create the state directory {path}: {source}")]
+    #[error("cannot create the state directory {path}")]
     CreateDirectory {
         /// The directory.
         path: PathBuf,
@@ -83,7 +84,7 @@ pub enum StoreError {
         what: String,
     },
     /// Any other SQLite failure (locked beyond the timeout, disk full, read-only).
-    #[error("{path}: {source}")]
+    #[error("cannot use the store {path}")]
     Sqlite {
         /// The file.
         path: PathBuf,
