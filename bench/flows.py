@@ -265,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     report = render(
         args, binary, version, started, host, n, files, count_rows, top_rows, top_answer, mismatches
     )
+    # Keep the sections other scripts write (bench/detect.py) below this one.
+    if args.report.exists() and "<!-- bench/detect.py begins" in args.report.read_text():
+        kept = args.report.read_text().split("<!-- bench/detect.py begins", 1)[1]
+        report = report.rstrip("\n") + "\n\n<!-- bench/detect.py begins" + kept
     args.report.write_text(report)
     print(f"wrote {args.report}", file=sys.stderr)
     if mismatches:

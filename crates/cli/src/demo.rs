@@ -1,11 +1,11 @@
 //! `eastwest demo`: a simulated VPC under attack, then every analysis that exists run on it.
 //!
-//! It simulates one day of a 24-instance estate with every attack scenario into a state
+//! It simulates two days of a 24-instance estate (a quiet day, then every attack scenario) into a state
 //! directory (the same as `eastwest simulate --scenario all`), loads the inventory it wrote,
 //! reads the flow logs with every address named as an asset, and asks the questions a
-//! responder would. Detection, the audit and the dashboard are not built yet: the demo names
-//! the attacks the simulator injected (ground truth, from `truth.json`) and says plainly that
-//! nothing detected them; it never shows a finding that no analysis produced.
+//! responder would. It runs the network detectors over the flow logs (the first day learned as
+//! the baseline) and sets their findings beside the attacks the simulator injected (ground
+//! truth, from `truth.json`), saying which were found and which were not.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,14 +88,16 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         out: dir.clone(),
         scenarios: vec!["all".to_string()],
         hosts: 24,
-        days: 1.0,
+        // A quiet day to learn what is normal, then a day with every attack.
+        days: 2.0,
+        quiet_days: 1.0,
         format: FlowFormat::V5,
         seed: args.seed,
         threads: global.threads,
         ..SimOptions::default()
     };
     say!(
-        "eastwest demo: simulating one day of a 24-instance estate with every attack scenario into {}\n",
+        "eastwest demo: simulating two days of a 24-instance estate into {}: a quiet day to learn from, then a day with every attack scenario\n",
         dir.display()
     );
     let summary = tokio::task::spawn_blocking({
@@ -125,7 +127,69 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
             truth.techniques.join(", ")
         );
     }
-    say!("Detection is not built yet: none of these was detected by eastwest in this run.\n");
+    say!("");
+
+    // Detection over the flow logs, the first day learned as the baseline.
+    // The config a security team would write for this estate: its authorised scanner named.
+    let config_path = dir.join("eastwest.toml");
+    std::fs::write(&config_path, crate::detect::SIMULATED_CONFIG)
+        .with_context(|| format!("writing {}", config_path.display()))?;
+    let outcome = crate::detect::detect_simulated(
+        &dir,
+        crate::detect::config(Some(&config_path))?,
+        eastwest_model::time::MS_PER_DAY,
+        global.threads,
+    )
+    .await?;
+    say!(
+        "Detection (flow logs only; the first day learned as the baseline, the authorised scanner named in the config): {} findings, {} suppressed.",
+        outcome.findings.len(),
+        outcome.suppressed.len()
+    );
+    say!(
+        "{}",
+        eastwest_sinks::table::table(&outcome.findings).trim_end()
+    );
+    say!("Ground truth against the findings:");
+    for truth in &summary.truth {
+        let found: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| {
+                eastwest_sim::eval::matches(
+                    truth,
+                    &eastwest_sim::eval::Detection {
+                        detector: f.analytic.clone(),
+                        techniques: f.technique_ids(),
+                        entities: f.entities(),
+                        first_seen_ms: f.first_seen_ms,
+                    },
+                )
+            })
+            .map(|f| f.analytic.as_str())
+            .fold(Vec::new(), |mut names, name| {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                names
+            });
+        say!(
+            "  {:<16} {}",
+            truth.scenario,
+            if found.is_empty() {
+                "not found (no detector for its logs yet: CloudTrail, DNS and host logs come next)"
+                    .to_string()
+            } else {
+                format!("found by {}", found.join(", "))
+            }
+        );
+    }
+    say!(
+        "  $ eastwest detect --inventory {} --config {} {}\n",
+        dir.join("inventory").display(),
+        config_path.display(),
+        flow_dir(&dir).display()
+    );
 
     let inventory_dir = dir.join("inventory");
     let (inventory, load) =
@@ -154,8 +218,8 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     // The posture audit, with the estate's office and management ranges as admin sources.
     let config = eastwest_posture::Config {
         admin_sources: vec!["198.51.100.0/24".parse()?, "10.50.0.0/24".parse()?],
-        // Ages as of the end of the simulated day, so the demo says the same thing every day.
-        now_ms: Some(options.start_ms + 86_400_000),
+        // Ages as of the end of the simulated days, so the demo says the same thing every day.
+        now_ms: Some(options.start_ms + 2 * 86_400_000),
         ..eastwest_posture::Config::default()
     };
     let results = eastwest_posture::audit(&inventory, &config, &[]);
@@ -170,7 +234,11 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         serious.len(),
         inventory_dir.display()
     );
-    say!("{}", eastwest_posture::output::table(&serious).trim_end());
+    let serious: Vec<eastwest_model::Finding> = serious
+        .iter()
+        .map(|r| eastwest_posture::to_finding(r, options.start_ms + 2 * 86_400_000))
+        .collect();
+    say!("{}", eastwest_sinks::table::table(&serious).trim_end());
     say!("");
 
     // The blast radius of the instance the SSRF scenario lands on.

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use eastwest_detect::baseline::Baseline;
@@ -13,7 +12,7 @@ use eastwest_engine::Engine;
 use eastwest_model::Severity;
 
 use crate::inventory::{SourceArgs, load};
-use crate::query::{flow_options, print_problems, progress};
+use crate::query::{ReadArgs, flow_options, print_problems, progress};
 use crate::{EXIT_BAD_INPUT, Global};
 
 /// Exit code when findings at or above `--fail-on` were reported.
@@ -67,15 +66,9 @@ pub struct DetectArgs {
     /// (informational, low, medium, high, critical).
     #[arg(long)]
     pub fail_on: Option<String>,
-    /// The flow log's format for inputs without a header line.
-    #[arg(long)]
-    pub flow_format: Option<String>,
-    /// Only records that end at or after this time.
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Only records that start before this time.
-    #[arg(long)]
-    pub until: Option<String>,
+    /// How to read the flow logs.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// Parses `24h`, `90m`, `3d`, `3600s`, `1w` into milliseconds.
@@ -133,12 +126,7 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         now_ms: now_ms(),
     };
     let loaded = load(&args.inventory).await?;
-    let flow = flow_options(
-        args.flow_format.as_deref(),
-        loaded.as_ref().map(|l| &l.inventory),
-        args.since.as_deref(),
-        args.until.as_deref(),
-    )?;
+    let flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     let resolver = flow.resolver.clone();
     let engine = Engine::new(global.threads);
     let report = engine.register_flows(&args.inputs, flow).await?;
@@ -169,7 +157,6 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     summarise(&outcome);
-    let _ = Arc::clone(&report);
     let unreadable = print_problems(&report) || loaded.is_some_and(|l| l.unreadable);
     Ok(if unreadable {
         ExitCode::from(EXIT_BAD_INPUT)
@@ -380,12 +367,13 @@ pub async fn detect_simulated(
 
 /// The config eval and demo run with: the simulated estate's authorised scanner, as its
 /// security team would name it.
-pub fn simulated_config() -> Config {
-    Config {
-        scanners: eastwest_detect::config::Selection {
-            assets: vec!["vuln-scanner".into()],
-            ..Default::default()
-        },
-        ..Config::default()
-    }
+pub const SIMULATED_CONFIG: &str =
+    "# The estate's authorised vulnerability scanner: its sweeps are counted, not reported.
+[scanners]
+assets = [\"vuln-scanner\"]
+";
+
+/// [`SIMULATED_CONFIG`], parsed.
+pub fn simulated_config() -> Result<Config> {
+    Config::parse(SIMULATED_CONFIG).map_err(|e| anyhow::anyhow!("the simulated config: {e}"))
 }

@@ -65,14 +65,14 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
     let learn_ms = eastwest_model::time::MS_PER_DAY;
     let attacked_run = crate::detect::detect_simulated(
         &dir.join("attacked"),
-        crate::detect::simulated_config(),
+        crate::detect::simulated_config()?,
         learn_ms,
         global.threads,
     )
     .await?;
     let benign_run = crate::detect::detect_simulated(
         &dir.join("benign"),
-        crate::detect::simulated_config(),
+        crate::detect::simulated_config()?,
         learn_ms,
         global.threads,
     )

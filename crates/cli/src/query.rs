@@ -21,7 +21,8 @@ use crate::{EXIT_BAD_INPUT, Global};
 /// Arguments of `query`.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// The SQL to run, over the tables `flows` (traffic) and `flow_gaps` (NODATA/SKIPDATA).
+    /// The SQL to run, over the tables `flows` (traffic), `flow_gaps` (NODATA/SKIPDATA) and
+    /// `connections` (flows deduplicated, oriented client → server, per hour).
     pub sql: String,
     /// Files, directories (walked recursively) or s3://bucket/prefix URLs.
     #[arg(required = true)]
@@ -32,14 +33,22 @@ pub struct QueryArgs {
     /// Write results here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// The flow log's format, as given to AWS (`${version} ${vpc-id} ...`), for inputs without
-    /// a header line (CloudWatch Logs exports, custom formats).
-    #[arg(long)]
-    pub flow_format: Option<String>,
     /// The estate (`--inventory DIR|aws`): adds the `src_*`/`dst_*` asset columns to `flows`,
     /// the `assets` table, and the `LogFormat` of each flow log for its files.
     #[command(flatten)]
     pub inventory: SourceArgs,
+    /// How to read the flow logs.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How flow logs are read, for every command that reads them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReadArgs {
+    /// The flow log's format, as given to AWS (`${version} ${vpc-id} ...`), for inputs without
+    /// a header line (CloudWatch Logs exports, custom formats).
+    #[arg(long)]
+    pub flow_format: Option<String>,
     /// Only records that end at or after this time (epoch seconds, 2024-05-01, or
     /// 2024-05-01T10:00Z); dated paths before it are not opened.
     #[arg(long)]
@@ -47,6 +56,18 @@ pub struct QueryArgs {
     /// Only records that start before this time; dated paths after it are not opened.
     #[arg(long)]
     pub until: Option<String>,
+}
+
+impl ReadArgs {
+    /// The flow options these arguments give, with the inventory's formats and assets.
+    pub fn options(&self, inventory: Option<&Inventory>) -> Result<FlowOptions> {
+        flow_options(
+            self.flow_format.as_deref(),
+            inventory,
+            self.since.as_deref(),
+            self.until.as_deref(),
+        )
+    }
 }
 
 /// Builds the flow options from the arguments.
@@ -163,16 +184,22 @@ pub fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
 /// Runs `query`.
 pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
     let loaded = load(&args.inventory).await?;
-    let options = flow_options(
-        args.flow_format.as_deref(),
-        loaded.as_ref().map(|l| &l.inventory),
-        args.since.as_deref(),
-        args.until.as_deref(),
-    )?;
+    let options = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     let engine = Engine::new(global.threads);
+    let resolver = options.resolver.clone();
     let report = engine.register_flows(&args.inputs, options).await?;
     let bar = progress(&report, global.quiet);
     let result = async {
+        // `connections` costs a pass over the flow logs: built only when the query names it.
+        if args.sql.to_ascii_lowercase().contains("connections") {
+            let rows = engine
+                .build_connections(
+                    eastwest_engine::connections::DEFAULT_WINDOW_MS,
+                    resolver.as_deref(),
+                )
+                .await?;
+            engine.register_connections(rows)?;
+        }
         engine
             .sql(&args.sql)
             .await?

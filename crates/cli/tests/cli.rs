@@ -196,9 +196,38 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
             "{scenario} not listed: {stdout}"
         );
     }
-    // Ground truth is labelled as such, and nothing claims a detection.
+    // Ground truth is labelled as such, and set beside what detection found.
     assert!(stdout.contains("ground truth"), "{stdout}");
-    assert!(stdout.contains("Detection is not built yet"), "{stdout}");
+    assert!(stdout.contains("Detection (flow logs only"), "{stdout}");
+    let verdicts = stdout
+        .split("Ground truth against the findings:")
+        .nth(1)
+        .expect("verdicts");
+    let verdict = |scenario: &str| {
+        verdicts
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{scenario} ")))
+            .unwrap_or_else(|| panic!("{scenario} has no verdict: {verdicts}"))
+            .to_string()
+    };
+    for (scenario, detector) in [
+        ("recon-sweep", "internal-port-scan"),
+        ("slow-scan", "internal-port-scan"),
+        ("ssh-spray-pivot", "bruteforce-flows"),
+        ("db-exfil", "data-tier-access"),
+    ] {
+        assert!(
+            verdict(scenario).contains(detector),
+            "{}",
+            verdict(scenario)
+        );
+    }
+    // DNS tunnelling leaves nothing in flow logs: no detector claims it.
+    assert!(
+        verdict("dns-tunnel").contains("not found"),
+        "{}",
+        verdict("dns-tunnel")
+    );
     // Addresses are named through the simulated inventory.
     assert!(stdout.contains("| load-balancer:web-alb"), "{stdout}");
     assert!(stdout.contains("| asg:app-asg "), "{stdout}");

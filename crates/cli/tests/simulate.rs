@@ -124,8 +124,28 @@ fn eval_writes_an_honest_report() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let text = std::fs::read_to_string(&report).expect("report");
-    assert!(text.contains("No detectors exist yet"), "{text}");
-    assert_eq!(text.matches("| missed |").count(), 9, "{text}");
+    assert!(
+        text.contains("Detectors: internal-port-scan, external-scan"),
+        "{text}"
+    );
+    // The scans leave their mark in flow logs whatever the estate's size; the scenarios that
+    // leave none (DNS, host logs, CloudTrail) are reported missed, not claimed.
+    assert!(
+        text.contains("| recon-sweep | T1046 | found | internal-port-scan |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| slow-scan | T1046 | found | internal-port-scan |"),
+        "{text}"
+    );
+    for missed in ["dns-tunnel", "webshell", "persistence"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("| {missed} |")) && l.contains("| missed |")),
+            "{missed}: {text}"
+        );
+    }
+    // No finding on the benign estate.
     assert!(text.contains("0 detections in 4.5 host-days"), "{text}");
     assert!(
         text.contains("`eastwest eval --hosts 9 --days 0.5 --seed 4`"),

@@ -103,19 +103,10 @@ pub async fn learn(engine: &Engine, from_ms: i64, until_ms: i64) -> Result<Basel
         let sql = sql
             .replace("${learn_from}", &from_ms.to_string())
             .replace("${learn_until}", &until_ms.to_string());
-        let frame = engine
-            .sql(&sql)
+        let batches = engine
+            .collect_table(&sql)
             .await
             .map_err(|e| DetectError::query(format!("learning {name}"), e))?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let mut batches = frame
-            .collect()
-            .await
-            .map_err(|e| DetectError::query(format!("learning {name}"), e))?;
-        batches.retain(|b| b.num_rows() > 0);
-        if batches.is_empty() {
-            batches.push(RecordBatch::new_empty(schema));
-        }
         tables.insert(name.to_string(), batches);
     }
     Ok(Baseline {
@@ -166,19 +157,10 @@ impl Baseline {
                 "${keep_ms}",
                 &number((KEEP_DAYS * eastwest_model::time::MS_PER_DAY) as f64),
             );
-            let frame = engine
-                .sql(&sql)
+            let batches = engine
+                .collect_table(&sql)
                 .await
                 .map_err(|e| DetectError::query(format!("merging {name}"), e))?;
-            let schema = Arc::new(frame.schema().as_arrow().clone());
-            let mut batches = frame
-                .collect()
-                .await
-                .map_err(|e| DetectError::query(format!("merging {name}"), e))?;
-            batches.retain(|b| b.num_rows() > 0);
-            if batches.is_empty() {
-                batches.push(RecordBatch::new_empty(schema));
-            }
             tables.insert(name.to_string(), batches);
         }
         let meta = Meta {

@@ -11,12 +11,14 @@
 //!
 //! Columns: `window_start` (and `window_ms`, the same as epoch milliseconds), `protocol`, `client_ip`/`server_ip` (16 bytes) and
 //! `client_addr`/`server_addr` (text), `server_port`, `vpc_id`, `enis` (the logging ENIs,
-//! space-separated), `attempts` (connections opened: client SYNs, or client → server records
+//! space-separated), `attempts` (connections opened: client SYNs, or distinct client ports
 //! where the format has no TCP flags), `syn`, `syn_ack`, `rst` (records with those flags),
 //! `rejected`/`accepted` (records by action), `packets_out`/`bytes_out` (client → server),
 //! `packets_in`/`bytes_in` (server → client), `first_seen`/`last_seen`, `answered` (the server
-//! accepted: a SYN-ACK, or without flags a reply that was not a reset), `failed` (a reject, a
-//! reset, or attempts without any reply), `sample_file` and
+//! replied with data: more than 64 bytes a packet on average, and no SYN left unanswered),
+//! `failed` (a reject, a reset, a SYN without SYN-ACK, or a probe: at most three packets an
+//! attempt answered by nothing or by bare handshake segments, which is all a connect scan of an
+//! open port gets and all version-2 logs can show of a refused one), `sample_file` and
 //! `sample_line` (the row's earliest record, for evidence), then `client_*` and `server_*` asset
 //! columns as in `flows` (name, kind, instance, eni, group, tier, subnet, vpc, role,
 //! is_internal).
@@ -165,6 +167,10 @@ pub fn aggregation_sql(window_ms: i64) -> String {
          interface_id,
          max(vpc_id) AS vpc_id,
          sum(CASE WHEN fwd THEN 1 ELSE 0 END) AS records_out,
+         sum(CASE WHEN tcp_flags IS NULL THEN 0 ELSE 1 END) AS flagged,
+         -- Without TCP flags a connection is known by its client port; with them, by its SYN.
+         count(DISTINCT CASE WHEN tcp_flags IS NULL OR protocol <> 6
+                             THEN CASE WHEN fwd THEN srcport ELSE dstport END END) AS client_ports,
          sum(CASE WHEN fwd AND tcp_flags & 2 = 2 THEN 1 ELSE 0 END) AS syn,
          sum(CASE WHEN NOT fwd AND tcp_flags & 18 = 18 THEN 1 ELSE 0 END) AS syn_ack,
          sum(CASE WHEN NOT fwd AND tcp_flags & 4 = 4 THEN 1 ELSE 0 END) AS rst,
@@ -185,15 +191,18 @@ SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_
        window_ms, protocol, client_ip, server_ip,
        server_port, max(vpc_id) AS vpc_id,
        CAST(string_agg(interface_id, ' ' ORDER BY interface_id) AS VARCHAR) AS enis,
-       CASE WHEN max(syn) > 0 THEN max(syn) ELSE max(records_out) END AS attempts,
+       CASE WHEN protocol = 6 AND max(flagged) > 0 THEN max(syn) ELSE max(client_ports) END
+         AS attempts,
        max(syn) AS syn, max(syn_ack) AS syn_ack, max(rst) AS rst,
        sum(rejected) AS rejected, max(accepted) AS accepted,
        max(packets_out) AS packets_out, max(bytes_out) AS bytes_out,
        max(packets_in) AS packets_in, max(bytes_in) AS bytes_in,
        min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-       (max(syn_ack) > 0 OR (max(syn) = 0 AND max(packets_in) > 0 AND max(rst) = 0)) AS answered,
-       (sum(rejected) > 0 OR max(rst) > 0 OR max(packets_in) = 0
-        OR (max(syn) > 0 AND max(syn_ack) = 0)) AS failed,
+       (max(packets_in) > 0 AND max(bytes_in) > 64 * max(packets_in)
+        AND (max(syn_ack) > 0 OR max(syn) = 0)) AS answered,
+       (sum(rejected) > 0 OR max(rst) > 0 OR (max(syn) > 0 AND max(syn_ack) = 0)
+        OR ((max(packets_in) = 0 OR max(bytes_in) <= 64 * max(packets_in))
+            AND max(packets_out) <= 3 * greatest(max(syn), max(client_ports), 1))) AS failed,
        first_value(sample_file ORDER BY first_seen, sample_line, sample_file) AS sample_file,
        first_value(sample_line ORDER BY first_seen, sample_line, sample_file) AS sample_line
 FROM per_eni
@@ -274,6 +283,12 @@ fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<Reco
         .map(|f| f.as_ref().clone())
         .collect();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    // Formats without vpc-id (version 2) get the logging ENI's VPC, so that a finding's
+    // identity does not depend on the format.
+    if let Some(at) = fields.iter().position(|f| f.name() == "vpc_id") {
+        fields[at] = Field::new("vpc_id", DataType::Utf8, true);
+        columns[at] = Arc::new(vpcs.iter().copied().collect::<StringArray>());
+    }
     fields.push(Field::new("client_addr", DataType::Utf8, true));
     columns.push(text(&client));
     fields.push(Field::new("server_addr", DataType::Utf8, true));

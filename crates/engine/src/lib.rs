@@ -126,18 +126,24 @@ impl Engine {
         window_ms: i64,
         resolver: Option<&Resolver>,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        let frame = self
-            .context
-            .sql(&connections::aggregation_sql(window_ms))
+        // No traffic still makes a table with the columns, so detectors run and find nothing.
+        let batches = self
+            .collect_table(&connections::aggregation_sql(window_ms))
             .await?;
+        Ok(connections::enrich(&batches, resolver)?)
+    }
+
+    /// Runs a query for a table's rows: its non-empty batches, or one empty batch with the
+    /// result's columns when there are no rows (so the table can still be registered).
+    pub async fn collect_table(&self, sql: &str) -> Result<Vec<RecordBatch>, EngineError> {
+        let frame = self.context.sql(sql).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
         let mut batches = frame.collect().await?;
         batches.retain(|b| b.num_rows() > 0);
         if batches.is_empty() {
-            // No traffic still makes a table with the columns, so detectors run and find nothing.
             batches.push(RecordBatch::new_empty(schema));
         }
-        Ok(connections::enrich(&batches, resolver)?)
+        Ok(batches)
     }
 
     /// Registers `batches` (from [`Engine::build_connections`], or loaded back) as the table

@@ -10,7 +10,6 @@
 
 pub mod checks;
 pub mod observed;
-pub mod output;
 pub mod paths;
 pub mod reach;
 pub mod rules;

@@ -29,7 +29,10 @@ WITH reads AS (
     AND c.client_kind NOT IN ('nat-gateway', 'load-balancer')
     AND (c.server_kind IN ('rds', 'elasticache', 'efs-mount-target')
          OR c.server_tier = 'data'
-         OR c.server_port IN (1433, 1521, 3306, 5432, 5439, 6379, 9042, 11211, 27017))
+         -- A database port on a host the inventory does not call a data store counts when
+         -- the server answered with data, not only a handshake.
+         OR (c.server_port IN (1433, 1521, 3306, 5432, 5439, 6379, 9042, 11211, 27017)
+             AND c.bytes_in > 1000))
 ), daily AS (
   SELECT client_addr, src_peer, dst_peer, server_port,
          date_trunc('day', window_start) AS day,

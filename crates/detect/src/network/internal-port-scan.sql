@@ -1,7 +1,7 @@
 /*
 id = "internal-port-scan"
 title = "{scan_type} port scan from {src_name}: {n_probes} failed probes of {n_targets} hosts on {n_ports} ports"
-description = "{src_name} ({src_addr}) tried {n_probes} distinct host:port pairs inside the estate on {period} and failed to reach them: {n_rejected} records rejected by security groups, {n_reset} answered with a reset, {n_unanswered} attempts with no reply, {n_dark} at addresses no network interface holds. The probes spread over {n_hours} hour(s) ({scan_speed}). Probing many ports or hosts from inside the VPC is how an intruder on one instance maps where to go next."
+description = "{src_name} ({src_addr}) tried {n_probes} distinct host:port pairs inside the estate on {period} and failed to reach them: {n_rejected} records rejected by security groups, {n_reset} answered with a reset, {n_unanswered} attempts with no reply, {n_dark} at addresses no network interface holds. The probes spread over {n_minutes} minute(s) in {n_hours} hourly window(s) ({scan_speed}). Probing many ports or hosts from inside the VPC is how an intruder on one instance maps where to go next."
 attack = ["T1046"]
 severity = "high"
 confidence = 80
@@ -15,7 +15,7 @@ doc = "Distinct host:port pairs a source must fail to reach in a day. Benign hos
 
 [thresholds.fast_probes_per_hour]
 default = 60
-doc = "Failed pairs per hour above which a scan is called fast rather than low-and-slow."
+doc = "Failed pairs per hour, over the span from the first probe to the last, from which a scan is called fast rather than low-and-slow."
 */
 WITH probes AS (
   SELECT client_addr, vpc_id, server_addr, server_port, window_start, first_seen, last_seen,
@@ -34,6 +34,7 @@ WITH probes AS (
          sum(CASE WHEN packets_in = 0 AND rejected = 0 THEN 1 ELSE 0 END) AS n_unanswered,
          count(DISTINCT CASE WHEN server_kind = 'unassigned' THEN server_addr END) AS n_dark,
          count(DISTINCT window_start) AS n_hours,
+         (CAST(max(last_seen) AS BIGINT) - CAST(min(first_seen) AS BIGINT)) / 60000 AS n_minutes,
          min(first_seen) AS first_seen,
          max(last_seen) AS last_seen
   FROM probes
@@ -44,7 +45,8 @@ SELECT *,
        CASE WHEN n_targets >= 5 AND n_ports <= 2 THEN 'Horizontal'
             WHEN n_targets <= 2 AND n_ports >= 5 THEN 'Vertical'
             ELSE 'Mixed' END AS scan_type,
-       CASE WHEN n_probes >= ${fast_probes_per_hour} * n_hours THEN 'fast'
+       CASE WHEN n_probes * 60 >= ${fast_probes_per_hour} * greatest(n_minutes, 1) THEN 'fast'
             ELSE 'low and slow' END AS scan_speed,
-       CASE WHEN n_probes >= ${fast_probes_per_hour} * n_hours THEN 85 ELSE 75 END AS confidence
+       CASE WHEN n_probes * 60 >= ${fast_probes_per_hour} * greatest(n_minutes, 1) THEN 85
+            ELSE 75 END AS confidence
 FROM per_day
