@@ -1,0 +1,255 @@
+//! `eastwest detect`'s settings through the binary: --fail-on, --config thresholds, scanners and
+//! allowlists, --rules, SARIF, --state with `baseline show`, `detectors`, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn eastwest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eastwest"))
+        .arg("--quiet")
+        .args(args)
+        .output()
+        .expect("eastwest runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The hand-made vertical scan of the golden cases.
+fn scan() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cases/port-scan-vertical/flows.log")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("writes");
+    path.display().to_string()
+}
+
+fn analytics(stdout: &[u8]) -> Vec<String> {
+    text(stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("JSON line");
+            v["finding_info"]["analytic"]["uid"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let input = scan().display().to_string();
+    let high = eastwest(&["detect", "--fail-on", "high", &input]);
+    assert_eq!(high.status.code(), Some(1), "{}", text(&high.stderr));
+    assert!(text(&high.stdout).contains("internal-port-scan"));
+    let critical = eastwest(&["detect", "--fail-on", "critical", &input]);
+    assert_eq!(critical.status.code(), Some(0));
+    let wrong = eastwest(&["detect", "--fail-on", "dire", &input]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(text(&wrong.stderr).contains("--fail-on 'dire'"));
+}
+
+#[test]
+fn config_sets_thresholds_scanners_and_allowlists() {
+    let dir = tempfile::tempdir().expect("dir");
+    let input = scan().display().to_string();
+    let run = |config: &str| {
+        let path = write(dir.path(), "eastwest.toml", config);
+        eastwest(&["detect", "--format", "json", "--config", &path, &input])
+    };
+    // 41 failed probes: reported at the default of 20, not at 50.
+    let raised = run("[detectors.internal-port-scan]\nmin_probes = 50\n");
+    assert!(
+        analytics(&raised.stdout).is_empty(),
+        "{}",
+        text(&raised.stdout)
+    );
+    let off = run("[detectors.internal-port-scan]\nenabled = false\n");
+    assert!(analytics(&off.stdout).is_empty());
+    assert!(text(&off.stderr).contains("internal-port-scan did not run: disabled"));
+    // An authorised scanner: suppressed, and counted.
+    let scanner = run("[scanners]\nassets = [\"10.0.1.0/24\"]\n");
+    assert!(analytics(&scanner.stdout).is_empty());
+    assert!(
+        text(&scanner.stderr)
+            .contains("1 internal-port-scan finding(s) suppressed: authorised scanner"),
+        "{}",
+        text(&scanner.stderr)
+    );
+    // Allowlist entries apply until they expire.
+    let allowed = run(
+        "[[allow]]\ndetector = \"internal-port-scan\"\nsource = \"10.0.1.5\"\nreason = \"pentest CHG-42\"\nexpires = \"2999-01-01\"\n",
+    );
+    assert!(analytics(&allowed.stdout).is_empty());
+    assert!(text(&allowed.stderr).contains("allowlisted: pentest CHG-42"));
+    let expired = run(
+        "[[allow]]\ndetector = \"*\"\nsource = \"10.0.1.5\"\nreason = \"old\"\nexpires = \"2001-01-01\"\n",
+    );
+    assert_eq!(analytics(&expired.stdout), ["internal-port-scan"]);
+    // A typo is said, and a wrong value refused.
+    let typo = run("[detectors.internal-port-scan]\nmin_probs = 5\n");
+    assert!(text(&typo.stderr).contains("has no threshold 'min_probs'"));
+    let bad = run("[detectors.internal-port-scan]\nmin_probes = \"many\"\n");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("expected a number"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn user_rules_run_beside_the_builtin_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("dir");
+    write(
+        &rules,
+        "ssh-rejected.sql",
+        r#"/*
+id = "ssh-rejected"
+title = "{src_addr} was refused on SSH {n_refused} time(s)"
+description = "Refused SSH from {src_addr} on {period}."
+attack = ["T1021.004"]
+severity = "low"
+remediation = "Look at {src_addr}."
+evidence = "rejected > 0"
+[thresholds.min_refused]
+default = 1
+doc = "Refused SSH attempts."
+*/
+SELECT client_addr AS src_addr, to_char(date_trunc('day', window_start), '%Y-%m-%d') AS period,
+       sum(rejected) AS n_refused, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+FROM connections WHERE server_port = 22 AND rejected > 0
+GROUP BY 1, 2 HAVING sum(rejected) >= ${min_refused}
+"#,
+    );
+    let rules_arg = rules.display().to_string();
+    let input = scan().display().to_string();
+    let out = eastwest(&["detect", "--format", "json", "--rules", &rules_arg, &input]);
+    let mut found = analytics(&out.stdout);
+    found.sort();
+    assert_eq!(
+        found,
+        ["internal-port-scan", "ssh-rejected"],
+        "{}",
+        text(&out.stderr)
+    );
+    let listed = eastwest(&["detectors", "--rules", &rules_arg]);
+    let listing = text(&listed.stdout);
+    assert!(listing.contains("ssh-rejected") && listing.contains("min_refused = 1"));
+    assert!(listing.contains("internal-port-scan") && listing.contains("min_probes = 20"));
+    // A rule whose query names a threshold it does not declare is refused, by file.
+    write(
+        &rules,
+        "broken.sql",
+        "/*\nid = \"broken\"\ntitle = \"t\"\ndescription = \"d\"\nattack = [\"T1046\"]\nseverity = \"low\"\nremediation = \"r\"\n*/\nSELECT ${nothing}\n",
+    );
+    let broken = eastwest(&["detect", "--rules", &rules_arg, &input]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        text(&broken.stderr).contains("broken.sql") && text(&broken.stderr).contains("${nothing}"),
+        "{}",
+        text(&broken.stderr)
+    );
+}
+
+#[test]
+fn sarif_points_at_the_evidence() {
+    let input = scan().display().to_string();
+    let out = eastwest(&["detect", "--format", "sarif", &input]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "internal-port-scan");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert!(
+        location["artifactLocation"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("flows.log")),
+        "{result}"
+    );
+    assert_eq!(location["region"]["startLine"], 6, "{result}");
+}
+
+#[test]
+fn state_keeps_the_baseline_and_reports_repeats_as_updates() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state = dir.path().join("state").display().to_string();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/baseline-departures/flows.log")
+        .display()
+        .to_string();
+    let first = eastwest(&[
+        "detect", "--format", "json", "--learn", "2h", "--state", &state, &input,
+    ]);
+    assert_eq!(analytics(&first.stdout).len(), 4, "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout)
+            .lines()
+            .all(|l| l.contains("\"activity_id\":1"))
+    );
+    let shown = eastwest(&["baseline", "show", "--state", &state]);
+    let shown_text = text(&shown.stdout);
+    assert!(shown_text.contains("baseline: 3 h learned"), "{shown_text}");
+    assert!(
+        shown_text.contains("10.0.9.9") && shown_text.contains("10.0.3.4"),
+        "{shown_text}"
+    );
+    // The same input again: the baseline now comes from the state, and what was flagged was
+    // not learned as normal, so the same findings come back, as updates.
+    let second = eastwest(&[
+        "detect", "--format", "json", "--learn", "2h", "--state", &state, &input,
+    ]);
+    assert!(
+        text(&second.stderr).contains("loaded from the state"),
+        "{}",
+        text(&second.stderr)
+    );
+    let mut a = analytics(&first.stdout);
+    let mut b = analytics(&second.stdout);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert!(
+        text(&second.stdout)
+            .lines()
+            .all(|l| l.contains("\"activity_id\":2"))
+    );
+    let none = eastwest(&[
+        "baseline",
+        "show",
+        "--state",
+        &dir.path().join("nothing").display().to_string(),
+    ]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(text(&none.stderr).contains("no baseline yet"));
+}
+
+#[test]
+fn malformed_records_are_counted_and_detection_goes_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut content = std::fs::read_to_string(scan()).expect("reads");
+    content.push_str("this is not a flow record\n");
+    let input = write(dir.path(), "flows.log", &content);
+    let out = eastwest(&["detect", "--format", "json", &input]);
+    assert_eq!(analytics(&out.stdout), ["internal-port-scan"]);
+    let lines = content.lines().count();
+    assert!(
+        text(&out.stderr).contains(&format!("flows.log:{lines}")),
+        "{}",
+        text(&out.stderr)
+    );
+    let missing = eastwest(&[
+        "detect",
+        &dir.path().join("absent.log").display().to_string(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+}
