@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use eastwest_detect::baseline::Baseline;
@@ -126,7 +127,11 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         now_ms: now_ms(),
     };
     let loaded = load(&args.inventory).await?;
-    let flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
+    let mut flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
+    if let Some(state) = &args.state {
+        // Inputs an earlier run read are in the state's carried connections already.
+        flow.already_read = Some(Arc::new(eastwest_detect::state::read_ledger(state)?));
+    }
     let resolver = flow.resolver.clone();
     let engine = Engine::new(global.threads);
     let report = engine.register_flows(&args.inputs, flow).await?;
@@ -143,8 +148,27 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     let mut outcome = result.context("detection failed")?;
+    let (listed, skipped) = engine.listed();
+    if skipped > 0 {
+        eprintln!(
+            "note: {skipped} input file(s) were read by an earlier run with this --state and were not read again"
+        );
+    }
     if let Some(state) = &args.state {
         crate::findings::record(state, &mut outcome.findings, options.now_ms)?;
+        // Files that could not be read (or not to the end) stay out of the ledger, so the
+        // next run tries them again.
+        let unreadable: std::collections::HashSet<String> = report
+            .problems()
+            .into_iter()
+            .filter(|p| p.level == eastwest_model::ProblemLevel::Unreadable)
+            .map(|p| p.file)
+            .collect();
+        let read: Vec<(String, u64)> = listed
+            .into_iter()
+            .filter(|(name, _)| !unreadable.contains(name))
+            .collect();
+        eastwest_detect::state::append_ledger(state, &read)?;
     }
     let text = crate::findings::render(&outcome.findings, args.format, options.now_ms)?;
     match &args.output {

@@ -109,6 +109,7 @@ pub fn flow_options(
         flow,
         window,
         resolver: inventory.map(|inventory| Arc::new(Resolver::new(inventory))),
+        already_read: None,
     })
 }
 

@@ -213,6 +213,12 @@ fn state_keeps_the_baseline_and_reports_repeats_as_updates() {
         "{}",
         text(&second.stderr)
     );
+    // The file itself is not read twice: its connections come from the state.
+    assert!(
+        text(&second.stderr).contains("1 input file(s) were read by an earlier run"),
+        "{}",
+        text(&second.stderr)
+    );
     let mut a = analytics(&first.stdout);
     let mut b = analytics(&second.stdout);
     a.sort();

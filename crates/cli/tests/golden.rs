@@ -224,7 +224,7 @@ fn same_uids_from_v2_v5_and_parquet() {
 }
 
 #[test]
-fn two_runs_with_state_find_what_one_run_finds() {
+fn runs_with_state_find_what_one_run_finds() {
     let dir = tempfile::tempdir().expect("temp dir");
     let recipe: Vec<String> = RECIPE.iter().map(|s| s.to_string()).collect();
     simulate(dir.path(), &recipe);
@@ -245,20 +245,30 @@ fn two_runs_with_state_find_what_one_run_finds() {
     };
     let (first, second) = (day(2), day(3));
     assert!(!first.is_empty() && !second.is_empty(), "two days of files");
-    let run_day = |files: &[PathBuf]| {
+    let run_files = |files: &[PathBuf]| {
         run(eastwest()
             .args(["--quiet", "detect", "--format", "json", "--state"])
             .arg(&state)
             .args(detect_args(dir.path()))
             .args(files))
     };
-    let mut split = uids(&run_day(&first));
-    let second_output = run_day(&second);
-    split.extend(uids(&second_output));
-    assert_eq!(one, split, "one run and two runs with --state disagree");
-    // A re-run over the same day reports the same findings as updates, not new ones.
-    let again = run_day(&second);
-    assert_eq!(uids(&again), uids(&second_output));
+    // The learning day, then the attack day in two halves: the second half's run sees the
+    // first half's connections, carried in the state.
+    let (morning, afternoon) = second.split_at(second.len() / 2);
+    let mut split = uids(&run_files(&first));
+    split.extend(uids(&run_files(morning)));
+    let last = run_files(afternoon);
+    split.extend(uids(&last));
+    assert_eq!(one, split, "one run and three runs with --state disagree");
+    // A re-run over inputs already read reads none of them again (the ledger) and reports what
+    // the carried connections still show as updates, not new findings.
+    let all: Vec<PathBuf> = first.iter().chain(&second).cloned().collect();
+    let again = run_files(&all);
+    assert!(
+        !uids(&again).is_empty(),
+        "the carried day still shows its findings"
+    );
+    assert!(uids(&again).is_subset(&one));
     assert!(
         again.lines().all(|l| l.contains("\"activity_id\":2")),
         "repeated findings are updates: {again}"

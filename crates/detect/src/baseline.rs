@@ -88,7 +88,7 @@ pub struct Baseline {
     pub meta: Meta,
 }
 
-fn state_error(path: &Path, message: impl std::fmt::Display) -> DetectError {
+pub(crate) fn state_error(path: &Path, message: impl std::fmt::Display) -> DetectError {
     DetectError::State {
         path: path.display().to_string(),
         message: message.to_string(),
@@ -196,18 +196,7 @@ impl Baseline {
             }
             for (bucket, part) in parts.iter().enumerate() {
                 let path = dir.join(format!("bucket-{bucket:02}.parquet"));
-                let temporary = dir.join(format!(".bucket-{bucket:02}.parquet.tmp"));
-                let file =
-                    std::fs::File::create(&temporary).map_err(|e| state_error(&temporary, e))?;
-                let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), None)
-                    .map_err(|e| state_error(&temporary, e))?;
-                for batch in part {
-                    writer
-                        .write(batch)
-                        .map_err(|e| state_error(&temporary, e))?;
-                }
-                writer.close().map_err(|e| state_error(&temporary, e))?;
-                std::fs::rename(&temporary, &path).map_err(|e| state_error(&path, e))?;
+                write_parquet(&path, &schema, part)?;
             }
         }
         let meta_path = root.join("meta.json");
@@ -238,20 +227,7 @@ impl Baseline {
             files.sort();
             let mut batches = Vec::new();
             for path in files {
-                let file = std::fs::File::open(&path).map_err(|e| state_error(&path, e))?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| state_error(&path, e))?;
-                let schema = Arc::clone(builder.schema());
-                let reader = builder.build().map_err(|e| state_error(&path, e))?;
-                let mut any = false;
-                for batch in reader {
-                    let batch = batch.map_err(|e| state_error(&path, e))?;
-                    any = true;
-                    batches.push(batch);
-                }
-                if !any {
-                    batches.push(RecordBatch::new_empty(schema));
-                }
+                batches.extend(read_parquet(&path)?);
             }
             if batches.is_empty() {
                 return Err(state_error(
@@ -263,6 +239,47 @@ impl Baseline {
         }
         Ok(Some(Baseline { tables, meta }))
     }
+}
+
+/// Writes `batches` to a Parquet file beside `path` and renames it there, so a crash leaves the
+/// old file or the new one, never half of one.
+pub(crate) fn write_parquet(
+    path: &Path,
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(), DetectError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp"));
+    let file = std::fs::File::create(&temporary).map_err(|e| state_error(&temporary, e))?;
+    let mut writer = ArrowWriter::try_new(file, Arc::clone(schema), None)
+        .map_err(|e| state_error(&temporary, e))?;
+    for batch in batches {
+        writer
+            .write(batch)
+            .map_err(|e| state_error(&temporary, e))?;
+    }
+    writer.close().map_err(|e| state_error(&temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| state_error(path, e))
+}
+
+/// Reads a Parquet file: its batches, or one empty batch with its columns.
+pub(crate) fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, DetectError> {
+    let file = std::fs::File::open(path).map_err(|e| state_error(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| state_error(path, e))?;
+    let schema = Arc::clone(builder.schema());
+    let reader = builder.build().map_err(|e| state_error(path, e))?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        batches.push(batch.map_err(|e| state_error(path, e))?);
+    }
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// Splits a batch into [`BUCKETS`] parts by a stable hash of its `entity` column.

@@ -20,6 +20,7 @@ pub mod findings;
 pub mod network;
 pub mod rule;
 pub mod run;
+pub mod state;
 
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use eastwest_engine::Engine;
 use eastwest_inventory::{Inventory, Resolver};
-use eastwest_model::time::MS_PER_HOUR;
+use eastwest_model::time::{MS_PER_DAY, MS_PER_HOUR};
 use eastwest_model::{Finding, Severity};
 
 use crate::baseline::Baseline;
@@ -126,10 +126,17 @@ pub async fn detect(
             ));
         }
     }
-    let connections = engine
+    let mut connections = engine
         .build_connections(options.window_ms, resolver)
         .await
         .map_err(|e| DetectError::query("building connections", e))?;
+    // The first window this run read: baselines learn only from traffic not learned before.
+    let new_from = first_window(&connections);
+    if let Some(state) = &options.state
+        && let Some(carried) = crate::state::load_carry(state)?
+    {
+        connections = crate::state::merge(engine, connections, carried).await?;
+    }
     outcome.connections = connections.iter().map(|b| b.num_rows()).sum();
     engine
         .register_connections(connections.clone())
@@ -217,7 +224,8 @@ pub async fn detect(
     // Update the baseline with the detection period's unflagged traffic.
     register_normal(engine, &connections, &findings)?;
     let baseline = if ready {
-        let learned = crate::baseline::learn(engine, detect_from, end).await?;
+        let from = detect_from.max(new_from.unwrap_or(detect_from));
+        let learned = crate::baseline::learn(engine, from, end).await?;
         baseline.merge(learned, engine).await?
     } else {
         baseline
@@ -225,6 +233,9 @@ pub async fn detect(
     outcome.baseline_rows = baseline.rows();
     if let Some(state) = &options.state {
         baseline.save(state)?;
+        // Carry yesterday (UTC) and today into the next run.
+        let today = (end - 1).div_euclid(MS_PER_DAY) * MS_PER_DAY;
+        crate::state::save_carry(state, &connections, today - crate::state::CARRY_MS)?;
     }
 
     // Suppression: authorised scanners and allowlist entries, each counted with its reason.
@@ -254,6 +265,18 @@ type FindingKey = (String, String, Option<String>, Option<i32>, i64, i64);
 
 /// What a finding flags: destination, port, from and to (epoch ms).
 type Flagged<'a> = (Option<&'a str>, Option<u16>, i64, i64);
+
+/// The earliest `window_ms` of connection batches.
+fn first_window(batches: &[RecordBatch]) -> Option<i64> {
+    batches
+        .iter()
+        .filter_map(|b| {
+            b.column_by_name("window_ms")?
+                .as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+                .and_then(|w| w.iter().flatten().min())
+        })
+        .min()
+}
 
 /// Runs one detector and builds its findings with their evidence.
 async fn run_one(

@@ -44,11 +44,17 @@ pub struct FlowOptions {
     /// The estate's assets: adds the enrichment columns to `flows` and registers the `assets`
     /// table.
     pub resolver: Option<Arc<Resolver>>,
+    /// Inputs (name and size) an earlier run already read: not read again, so that re-runs
+    /// over overlapping inputs count nothing twice (`detect --state` keeps this ledger).
+    pub already_read: Option<Arc<std::collections::HashSet<(String, u64)>>>,
 }
 
 /// A DataFusion session with eastwest's tables and functions.
 pub struct Engine {
     context: SessionContext,
+    /// The inputs the last `register_flows` listed (name and size), and how many it skipped
+    /// as already read.
+    listed: std::sync::Mutex<(Vec<(String, u64)>, u64)>,
 }
 
 impl Engine {
@@ -63,7 +69,10 @@ impl Engine {
             context.register_udf(function);
         }
         context.register_udf(connections::orientation_function());
-        Self { context }
+        Self {
+            context,
+            listed: std::sync::Mutex::new((Vec::new(), 0)),
+        }
     }
 
     /// The DataFusion session, for DataFrame plans.
@@ -80,7 +89,17 @@ impl Engine {
         options: FlowOptions,
     ) -> Result<Arc<Report>, EngineError> {
         let report = Arc::new(Report::new());
-        let (files, opener) = resolve(inputs, &options, &report).await;
+        let (mut files, opener) = resolve(inputs, &options, &report).await;
+        let before = files.len() as u64;
+        if let Some(read) = &options.already_read {
+            files.retain(|f| !read.contains(&(f.name.to_string(), f.size)));
+        }
+        if let Ok(mut listed) = self.listed.lock() {
+            *listed = (
+                files.iter().map(|f| (f.name.to_string(), f.size)).collect(),
+                before - files.len() as u64,
+            );
+        }
         let files: Vec<Input> = files
             .into_iter()
             .flat_map(|input| plan_chunks(input, &options.flow, CHUNK_BYTES))
@@ -108,6 +127,12 @@ impl Engine {
             .register_table("flow_gaps", Arc::new(table.gaps()))?;
         self.context.register_table("flows", Arc::new(table))?;
         Ok(report)
+    }
+
+    /// The inputs the last [`Engine::register_flows`] listed (name and size), and how many it
+    /// left out as already read.
+    pub fn listed(&self) -> (Vec<(String, u64)>, u64) {
+        self.listed.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// Registers the `assets` table: one row per network interface of the inventory.
