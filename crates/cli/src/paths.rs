@@ -15,9 +15,10 @@ pub struct PathsArgs {
     /// The origin: an instance id, ENI id, private address or Name.
     #[arg(long)]
     pub from: String,
-    /// How many hops to follow.
-    #[arg(long, default_value_t = 2)]
-    pub hops: usize,
+    /// How many hops to follow (1-16: every asset of a real estate is within a few hops, and
+    /// each hop costs a pass over every target).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub hops: u8,
     /// The estate (`--inventory DIR|aws`).
     #[command(flatten)]
     pub source: SourceArgs,
@@ -41,7 +42,12 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
             args.from
         );
     }
-    let radius = blast_radius(&loaded.inventory, &resolver, &origin, args.hops.max(1));
+    let radius = blast_radius(
+        &loaded.inventory,
+        &resolver,
+        &origin,
+        usize::from(args.hops),
+    );
     let first = &assets[origin[0]];
     println!(
         "From {} ({}{}, group {}{})",
@@ -76,7 +82,7 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    for hop in 1..=args.hops.max(1) {
+    for hop in 1..=usize::from(args.hops) {
         let at: Vec<_> = radius.reached.iter().filter(|r| r.hops == hop).collect();
         if at.is_empty() {
             continue;

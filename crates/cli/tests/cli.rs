@@ -540,6 +540,22 @@ fn audit_prints_table_ocsf_and_sarif_and_fails_on_request() {
     );
     let unknown = eastwest(&["paths", "--inventory", inv, "--from", "nothing-here"]);
     assert_eq!(unknown.status.code(), Some(2));
+    // The number of hops is bounded: a huge one is bad usage, not hours of work.
+    let far = eastwest(&[
+        "paths",
+        "--inventory",
+        inv,
+        "--from",
+        "Bastion",
+        "--hops",
+        "1000000",
+    ]);
+    assert_eq!(far.status.code(), Some(2), "{}", text(&far.stderr));
+    assert!(
+        text(&far.stderr).contains("--hops"),
+        "{}",
+        text(&far.stderr)
+    );
     let list = eastwest(&["audit", "--check", "list"]);
     assert!(text(&list.stdout).contains("role-can-reach-instances"));
 }

@@ -637,7 +637,8 @@ fn short_service_name(service: &str) -> String {
 
 /// Drops a trailing `-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` UUID from a Lambda ENI name.
 fn strip_uuid(text: &str) -> String {
-    if text.len() > 37 {
+    // A description is free text: the cut must fall on a character boundary, or it is no UUID.
+    if text.len() > 37 && text.is_char_boundary(text.len() - 37) {
         let (head, tail) = text.split_at(text.len() - 37);
         let uuid = &tail[1..];
         if tail.starts_with('-')
@@ -706,5 +707,15 @@ mod tests {
             transition_time("User initiated (2016-05-30 21:48:38 GMT)"),
             parse_rfc3339("2016-05-30T21:48:38Z")
         );
+    }
+
+    #[test]
+    fn a_multibyte_description_near_the_uuid_does_not_panic() {
+        // 38 bytes whose cut 37 bytes from the end falls inside "é".
+        let text = format!("é{}", "x".repeat(36));
+        assert_eq!(text.len(), 38);
+        assert_eq!(strip_uuid(&text), text);
+        let lambda = "AWS Lambda VPC ENI-fn-1234abcd-aaaa-bbbb-cccc-1234567890ab";
+        assert_eq!(strip_uuid(lambda), "AWS Lambda VPC ENI-fn");
     }
 }

@@ -62,13 +62,46 @@ const FILES: &[(&str, &str)] = &[
 /// Files by folder, by file name, by top-level key.
 type Layout = BTreeMap<PathBuf, BTreeMap<&'static str, Map<String, Value>>>;
 
+/// The folder of an origin. Accounts and regions come from the inventory's JSON (`OwnerId`, a
+/// folder name), so they are input: only a 12-digit account and a region-shaped name
+/// (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`) become folder names; anything else is filed
+/// under `unknown-account` / `unknown-region`, never used as a path.
 fn folder(origin: &Origin, global: bool) -> PathBuf {
-    let mut path = PathBuf::from(origin.account.as_deref().unwrap_or("unknown-account"));
+    let account = origin
+        .account
+        .as_deref()
+        .filter(|a| is_account(a))
+        .unwrap_or("unknown-account");
+    let mut path = PathBuf::from(account);
     // IAM is global: its files sit beside the region folders.
     if !global {
-        path.push(origin.region.as_deref().unwrap_or("unknown-region"));
+        path.push(
+            origin
+                .region
+                .as_deref()
+                .filter(|r| is_region(r))
+                .unwrap_or("unknown-region"),
+        );
     }
     path
+}
+
+/// Twelve ASCII digits.
+pub fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Lowercase words joined by dashes and ending in a number: `eu-west-3`, `us-gov-east-1`.
+pub fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    text.len() <= 32
+        && parts.len() >= 3
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 fn put<T: Serialize>(layout: &mut Layout, key: &'static str, items: &[Located<T>], global: bool) {

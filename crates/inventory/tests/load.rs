@@ -418,3 +418,46 @@ fn snapshot_round_trip() {
         );
     }
 }
+
+#[test]
+fn snapshot_never_makes_a_path_of_an_account_or_region() {
+    use eastwest_inventory::shapes::Vpc;
+    use eastwest_inventory::{Inventory, Located, Origin};
+    let mut inventory = Inventory::default();
+    for (account, region) in [
+        ("../../../escaped", "us-east-1"),
+        ("123456789012", "../../escaped"),
+        ("/tmp/absolute", "/etc"),
+        ("123456789012", "eu-west-3"),
+    ] {
+        inventory.vpcs.push(Located::new(
+            Origin {
+                account: Some(account.into()),
+                region: Some(region.into()),
+            },
+            Vpc {
+                vpc_id: format!("vpc-{}", inventory.vpcs.len()),
+                ..Default::default()
+            },
+        ));
+    }
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    let written = snapshot::write(&inventory, &out).unwrap();
+    for path in &written {
+        assert!(path.starts_with(&out), "{} escaped", path.display());
+        assert!(
+            !path.display().to_string().contains(".."),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(out.join("123456789012/eu-west-3").is_dir());
+    assert!(out.join("unknown-account/us-east-1").is_dir());
+    assert!(out.join("123456789012/unknown-region").is_dir());
+    // Nothing was written beside the output directory.
+    let beside: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
+    assert_eq!(beside.len(), 1);
+    assert!(snapshot::is_region("us-gov-west-1") && !snapshot::is_region("us-east"));
+    assert!(snapshot::is_account("000011112222") && !snapshot::is_account("0000111122223"));
+}

@@ -139,10 +139,9 @@ impl Civil {
 /// offset. Returns None for anything else.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let text = text.trim();
-    if text.len() < 10 {
-        return None;
-    }
-    let (date, rest) = text.split_at(10);
+    // `get` rather than `split_at`: text from an inventory may have a multibyte character
+    // across byte 10, which is then simply not a time.
+    let (date, rest) = (text.get(..10)?, text.get(10..)?);
     let day_ms = parse_time(date)?;
     let rest = rest.strip_prefix(['T', 't', ' ']).unwrap_or(rest);
     if rest.is_empty() {
@@ -225,5 +224,13 @@ mod tests {
             Civil::from_ms(1_541_221_994_000).syslog(),
             "Nov  3 05:13:14"
         );
+    }
+
+    #[test]
+    fn multibyte_text_near_the_date_is_not_a_time_and_does_not_panic() {
+        // "é" is two bytes: the tenth byte falls inside it.
+        assert_eq!(parse_rfc3339("2024-01-3é1T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2024-01-é"), None);
+        assert_eq!(parse_rfc3339("ééééééééééé"), None);
     }
 }
