@@ -1,5 +1,6 @@
 //! `eastwest paths --from X`: the blast radius of an instance, ENI or address.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -49,7 +50,10 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
         usize::from(args.hops),
     );
     let first = &assets[origin[0]];
-    println!(
+    // Built whole, then printed through the console, which stops quietly on a closed pipe.
+    let mut out = String::new();
+    writeln!(
+        out,
         "From {} ({}{}, group {}{})",
         first.name,
         first.instance.clone().unwrap_or_else(|| first.eni.clone()),
@@ -64,7 +68,7 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
             .as_ref()
             .map(|r| format!(", role {r}"))
             .unwrap_or_default()
-    );
+    )?;
     let describe = |edges: &[Edge]| {
         edges
             .iter()
@@ -87,24 +91,26 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
         if at.is_empty() {
             continue;
         }
-        println!(
+        writeln!(
+            out,
             "\n{} reached in {hop} hop{}:",
             at.len(),
             if hop == 1 { "" } else { "s" }
-        );
+        )?;
         for r in at {
             let a = &assets[r.asset];
             let via = r
                 .via
                 .map(|v| format!("  via {}", assets[v].name))
                 .unwrap_or_default();
-            println!(
+            writeln!(
+                out,
                 "  {:<20} {:<14} {:<28} {}{via}",
                 a.name,
                 a.kind.name(),
                 a.peer_group,
                 describe(&r.edges)
-            );
+            )?;
         }
     }
     let jewels: Vec<_> = radius
@@ -112,10 +118,11 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
         .iter()
         .filter(|r| crown_jewel(&assets[r.asset]))
         .collect();
-    println!(
+    writeln!(
+        out,
         "\nCrown jewels (data tier or tagged eastwest:crown-jewel) in reach: {}",
         jewels.len()
-    );
+    )?;
     for r in jewels {
         let chain: Vec<String> = std::iter::once(first.name.clone())
             .chain(
@@ -125,14 +132,16 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
                     .map(|&i| assets[i].name.clone()),
             )
             .collect();
-        println!(
+        writeln!(
+            out,
             "  {} ({} hop{}): {}",
             assets[r.asset].name,
             r.hops,
             if r.hops == 1 { "" } else { "s" },
             chain.join(" -> ")
-        );
+        )?;
     }
+    let _ = crate::findings::print(&out);
     Ok(if loaded.unreadable {
         ExitCode::from(EXIT_BAD_INPUT)
     } else {

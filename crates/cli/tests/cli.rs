@@ -585,3 +585,42 @@ fn demo_stops_quietly_when_its_reader_goes_away() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn paths_and_detect_stop_quietly_on_a_closed_pipe() {
+    // `eastwest paths ... | true`: the reader is gone before anything is written.
+    let inventory = testdata("inventory/cloudmapper-demo");
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/port-scan-vertical/flows.log");
+    for args in [
+        vec![
+            "paths".to_string(),
+            "--inventory".into(),
+            inventory.display().to_string(),
+            "--from".into(),
+            "Bastion".into(),
+        ],
+        vec!["detect".to_string(), scan.display().to_string()],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_eastwest"))
+            .arg("--quiet")
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("exits");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stderr).contains("panicked"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
