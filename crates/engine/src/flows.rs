@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{
     BinaryExpr, Expr, Operator, TableProviderFilterPushDown, TableType,
@@ -339,18 +340,20 @@ impl ExecutionPlan for FlowExec {
         tokio::task::spawn_blocking(move || {
             for input in &inputs {
                 let mut wanted = true;
-                let mut emit = |batch| {
-                    // Enrichment runs here, on the reader's thread, so it is spread over the
-                    // partitions like parsing is.
-                    let batch = match &enrichment {
-                        Some(plan) => plan.apply(&batch, &schema),
-                        None => Ok(batch),
+                let read = guarded(&input.name, &report, &sender, || {
+                    let mut emit = |batch| {
+                        // Enrichment runs here, on the reader's thread, so it is spread over
+                        // the partitions like parsing is.
+                        let batch = match &enrichment {
+                            Some(plan) => plan.apply(&batch, &schema),
+                            None => Ok(batch),
+                        };
+                        wanted = sender.blocking_send(batch).is_ok();
+                        wanted
                     };
-                    wanted = sender.blocking_send(batch).is_ok();
-                    wanted
-                };
-                read_input(input, &opener, &options, &report, &mut emit);
-                if !wanted {
+                    read_input(input, &opener, &options, &report, &mut emit);
+                });
+                if !read || !wanted {
                     break;
                 }
             }
@@ -362,5 +365,56 @@ impl ExecutionPlan for FlowExec {
             Arc::clone(&self.schema),
             stream,
         )))
+    }
+}
+
+/// Runs one input's reader. A panic in it (a bug: readers never panic on input by design) must
+/// not end the partition's stream quietly, which would leave the query a partial result and
+/// exit 0: the input is counted unreadable, the query gets an error, and false is returned so
+/// the partition stops.
+fn guarded(
+    name: &str,
+    report: &Report,
+    sender: &tokio::sync::mpsc::Sender<Result<RecordBatch>>,
+    read: impl FnOnce(),
+) -> bool {
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) else {
+        return true;
+    };
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string());
+    let mut tally = eastwest_ingest::report::InputTally::default();
+    tally.unreadable(name, format!("the reader failed: {message}"));
+    report.add(name, tally);
+    let _ = sender.blocking_send(Err(DataFusionError::Execution(format!(
+        "{name}: the reader failed ({message}); the result would be incomplete"
+    ))));
+    false
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_that_panics_reaches_the_query_as_an_error_and_counts_unreadable() {
+        let report = Report::new();
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+        assert!(guarded("good.log", &report, &sender, || {}));
+        let went_on = guarded("bad.log", &report, &sender, || {
+            panic!("index out of bounds")
+        });
+        assert!(!went_on);
+        let sent = receiver.try_recv().expect("an error was sent");
+        let error = sent.expect_err("an error, not a batch").to_string();
+        assert!(
+            error.contains("bad.log") && error.contains("index out of bounds"),
+            "{error}"
+        );
+        assert_eq!(report.summary().files_unreadable, 1);
+        assert!(report.problems().iter().any(|p| p.file == "bad.log"));
     }
 }
