@@ -48,7 +48,7 @@ impl InputTally {
         if skipped {
             self.summary.skipdata += 1;
             counts.skipdata += 1;
-            counts.skipped_ms += duration_ms.unwrap_or(0);
+            counts.skipped_ms = counts.skipped_ms.saturating_add(duration_ms.unwrap_or(0));
         } else {
             self.summary.nodata += 1;
             counts.nodata += 1;
@@ -158,7 +158,7 @@ impl Report {
             let entry = inner.gaps.entry(interface).or_default();
             entry.nodata += gap.nodata;
             entry.skipdata += gap.skipdata;
-            entry.skipped_ms += gap.skipped_ms;
+            entry.skipped_ms = entry.skipped_ms.saturating_add(gap.skipped_ms);
         }
     }
 
@@ -210,5 +210,25 @@ impl Report {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         inner.gaps.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_time_saturates_instead_of_overflowing() {
+        // SKIPDATA durations come from the records: absurd ones must not wrap or panic.
+        let report = Report::new();
+        for _ in 0..2 {
+            let mut tally = InputTally::default();
+            tally.gap("eni-1", true, Some(i64::MAX));
+            tally.gap("eni-1", true, Some(i64::MAX));
+            report.add("f.log", tally);
+        }
+        let gaps = report.gaps();
+        assert_eq!(gaps["eni-1"].skipdata, 4);
+        assert_eq!(gaps["eni-1"].skipped_ms, i64::MAX);
     }
 }

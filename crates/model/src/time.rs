@@ -32,7 +32,12 @@ pub fn parse_time(text: &str) -> Option<i64> {
         date_parts.next()??,
         date_parts.next()??,
     );
-    if date_parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // Years outside 1-9999 are no log's time, and would overflow the arithmetic below.
+    if date_parts.next().is_some()
+        || !(1..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+    {
         return None;
     }
     let mut seconds = 0;
@@ -154,7 +159,12 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         let (clock, zone) = rest.split_at(at);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-        let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
+        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+        // Real offsets are within ±14:00; anything past a day is not an offset.
+        if !(0..24).contains(&h) || !(0..60).contains(&m) {
+            return None;
+        }
+        let minutes = h * 60 + m;
         (clock, sign * minutes * 60_000)
     } else {
         (rest, 0)
@@ -232,5 +242,23 @@ mod tests {
         assert_eq!(parse_rfc3339("2024-01-3é1T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2024-01-é"), None);
         assert_eq!(parse_rfc3339("ééééééééééé"), None);
+    }
+
+    #[test]
+    fn far_years_and_huge_offsets_are_not_times_and_do_not_overflow() {
+        assert_eq!(parse_time("99999999999999-01-01"), None);
+        assert_eq!(parse_time("0-01-01"), None);
+        assert!(parse_time("9999-12-31").is_some());
+        assert_eq!(parse_time("99999999999999999999"), None);
+        assert_eq!(
+            parse_rfc3339("2024-01-01T00:00:00+99999999999999999:00"),
+            None
+        );
+        assert_eq!(parse_rfc3339("2024-01-01T00:00:00+24:00"), None);
+        assert_eq!(
+            parse_rfc3339("2024-01-01T02:00:00+02:00"),
+            parse_rfc3339("2024-01-01T00:00:00Z")
+        );
+        assert_eq!(parse_rfc3339("99999999999999-01-01T00:00:00Z"), None);
     }
 }

@@ -38,7 +38,7 @@ impl Check for AmiAge {
                     .creation_date
                     .as_deref()
                     .and_then(parse_rfc3339)?;
-                let days = (now - built) / 86_400_000;
+                let days = now.saturating_sub(built) / 86_400_000;
                 (days > limit).then(|| Failure {
                     resource: i.item.instance_id.clone(),
                     resource_type: "AWS::EC2::Instance",

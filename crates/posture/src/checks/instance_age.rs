@@ -31,7 +31,7 @@ impl Check for InstanceAge {
             .filter(|i| i.item.state.as_ref().and_then(|s| s.name.as_deref()).is_none_or(|s| s == "running" || s == "stopped"))
             .filter_map(|i| {
                 let launched = i.item.launch_time.as_deref().and_then(parse_rfc3339)?;
-                let days = (now - launched) / 86_400_000;
+                let days = now.saturating_sub(launched) / 86_400_000;
                 (days > limit).then(|| Failure {
                     resource: i.item.instance_id.clone(),
                     resource_type: "AWS::EC2::Instance",

@@ -177,7 +177,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
                     .map_or("-", |s| s.value(row));
                 let duration_ms = match (&starts, &ends) {
                     (Some(s), Some(e)) if s.is_valid(row) && e.is_valid(row) => {
-                        Some((e.value(row) - s.value(row)).max(0))
+                        Some(e.value(row).saturating_sub(s.value(row)).max(0))
                     }
                     _ => None,
                 };

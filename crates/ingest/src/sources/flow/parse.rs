@@ -352,7 +352,7 @@ impl LineParser {
                 _ => None,
             });
         let duration_ms = match (self.time_at(self.start_slot), self.time_at(self.end_slot)) {
-            (Some(start), Some(end)) if end >= start => Some(end - start),
+            (Some(start), Some(end)) if end >= start => end.checked_sub(start),
             _ => None,
         };
         GapRecord {
