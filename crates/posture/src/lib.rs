@@ -172,6 +172,22 @@ pub fn audit(inventory: &Inventory, config: &Config, only: &[String]) -> Vec<Res
 /// The standard every posture control belongs to, as OCSF `compliance.standards` names it.
 pub const STANDARD: &str = "eastwest lateral-movement posture";
 
+/// A value as one shell word, for the AWS CLI commands in `fix`: values come from the
+/// inventory (ids, ARNs, regions, protocols), which is input, so anything beyond the characters
+/// AWS ids use is single-quoted, and a quote inside is closed, escaped and reopened. A pasted
+/// fix never runs what a name or tag smuggled in.
+pub fn quote(value: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b));
+    if plain {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(format!("'{}'", value.replace('\'', "'\\''")))
+    }
+}
+
 /// Why a check matters, by id; empty for a result whose check is not in [`checks::CHECKS`]
 /// (the comparisons with observed flows in [`observed`]).
 pub fn rationale(check: &str) -> &'static str {
@@ -227,5 +243,27 @@ pub fn to_finding(result: &Result, time_ms: i64) -> Finding {
         }),
         account: failure.account.clone(),
         region: failure.region.clone(),
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::quote;
+
+    #[test]
+    fn values_in_commands_are_one_shell_word() {
+        assert_eq!(quote("sg-0123abcd"), "sg-0123abcd");
+        assert_eq!(
+            quote("arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/1/2"),
+            "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/1/2"
+        );
+        assert_eq!(quote("sg-1; rm -rf ~"), "'sg-1; rm -rf ~'");
+        assert_eq!(quote("$(curl evil)"), "'$(curl evil)'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(
+            quote("IpProtocol=tcp,IpRanges=[{CidrIp=10.0.0.0/8}]"),
+            "'IpProtocol=tcp,IpRanges=[{CidrIp=10.0.0.0/8}]'"
+        );
     }
 }

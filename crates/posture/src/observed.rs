@@ -101,8 +101,17 @@ pub fn compare(context: &Context<'_>, used: &[UsedFlow]) -> Vec<Result> {
                 resource_type: "AWS::EC2::SecurityGroup",
                 account,
                 region,
-                why: format!("{} admits {} from {}, and no accepted flow in the period used it", context.group_name(&rule.group), rule.ports(), rule.peer_text()),
-                fix: format!("aws ec2 revoke-security-group-ingress --group-id {} --ip-permissions '{permission}'", rule.group),
+                why: format!(
+                    "{} admits {} from {}, and no accepted flow in the period used it",
+                    context.group_name(&rule.group),
+                    rule.ports(),
+                    rule.peer_text()
+                ),
+                fix: format!(
+                    "aws ec2 revoke-security-group-ingress --group-id {} --ip-permissions {}",
+                    crate::quote(&rule.group),
+                    crate::quote(&permission)
+                ),
                 severity: None,
             },
         });

@@ -53,7 +53,7 @@ impl Check for AdminPortsOpen {
                 account,
                 region,
                 why: format!("{} admits {} ({}) from {net}", context.group_name(&r.group), r.ports(), names.join(", ")),
-                fix: format!("admit it from the bastion's group or the office range only: aws ec2 revoke-security-group-ingress --group-id {} --protocol {} --port {} --cidr {net}", r.group, if r.protocol == "-1" { "all".to_string() } else { r.protocol.clone() }, if r.from == r.to { r.from.to_string() } else { format!("{}-{}", r.from, r.to) }),
+                fix: format!("admit it from the bastion's group or the office range only: aws ec2 revoke-security-group-ingress --group-id {} --protocol {} --port {} --cidr {net}", crate::quote(&r.group), if r.protocol == "-1" { "all".to_string() } else { crate::quote(&r.protocol).into_owned() }, if r.from == r.to { r.from.to_string() } else { format!("{}-{}", r.from, r.to) }),
                 severity: Some(if is_anywhere(net) { Severity::Critical } else { Severity::High }),
             });
         }

@@ -62,7 +62,7 @@ impl Check for DbPortsWide {
                 account,
                 region,
                 why: format!("{} admits {} ({}) from {net}", context.group_name(&r.group), r.ports(), open.join(", ")),
-                fix: format!("admit the clients' security group instead of {net}: aws ec2 revoke-security-group-ingress --group-id {} --protocol tcp --port {} --cidr {net}", r.group, r.from),
+                fix: format!("admit the clients' security group instead of {net}: aws ec2 revoke-security-group-ingress --group-id {} --protocol tcp --port {} --cidr {net}", crate::quote(&r.group), r.from),
                 severity: Some(if is_anywhere(net) { Severity::Critical } else { Severity::High }),
             });
         }

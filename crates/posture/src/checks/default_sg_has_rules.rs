@@ -39,7 +39,7 @@ impl Check for DefaultSgHasRules {
                     account: g.origin.account.clone(),
                     region: g.origin.region.clone(),
                     why: format!("{} rule(s): {}", rules.len(), rules.join("; ")),
-                    fix: format!("remove every rule: aws ec2 revoke-security-group-ingress / revoke-security-group-egress --group-id {} --ip-permissions ...", g.item.group_id),
+                    fix: format!("remove every rule: aws ec2 revoke-security-group-ingress / revoke-security-group-egress --group-id {} --ip-permissions ...", crate::quote(&g.item.group_id)),
                     severity: None,
                 })
             })

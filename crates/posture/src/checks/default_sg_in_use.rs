@@ -42,7 +42,7 @@ impl Check for DefaultSgInUse {
                 account: g.origin.account.clone(),
                 region: g.origin.region.clone(),
                 why: format!("the default group of {} is attached to {} network interface(s): {}", g.item.vpc_id.as_deref().unwrap_or("its VPC"), members.len(), names.join(", ")),
-                fix: format!("give these interfaces a purpose-built group (aws ec2 modify-network-interface-attribute --network-interface-id ENI --groups sg-...) and leave {} empty", g.item.group_id),
+                fix: format!("give these interfaces a purpose-built group (aws ec2 modify-network-interface-attribute --network-interface-id ENI --groups sg-...) and leave {} empty", crate::quote(&g.item.group_id)),
                 severity: None,
             });
         }

@@ -45,7 +45,7 @@ impl Check for EgressAllToInternet {
                     account,
                     region,
                     why: format!("{} allows all outbound traffic to anywhere and has {} member(s)", context.group_name(g), context.members(g).len()),
-                    fix: format!("replace the rule with the destinations and ports the members use (the flow logs show which): aws ec2 revoke-security-group-egress --group-id {g} --ip-permissions IpProtocol=-1,IpRanges=[{{CidrIp=0.0.0.0/0}}]"),
+                    fix: format!("replace the rule with the destinations and ports the members use (the flow logs show which): aws ec2 revoke-security-group-egress --group-id {} --ip-permissions 'IpProtocol=-1,IpRanges=[{{CidrIp=0.0.0.0/0}}]'", crate::quote(g)),
                     severity: None,
                 }
             })

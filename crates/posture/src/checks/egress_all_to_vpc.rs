@@ -57,7 +57,7 @@ impl Check for EgressAllToVpc {
                 account,
                 region,
                 why: format!("{} allows {} out to {net}, which covers its VPC", context.group_name(&r.group), r.ports()),
-                fix: format!("let out only the services the members call, by their groups: aws ec2 revoke-security-group-egress --group-id {} --ip-permissions 'IpProtocol={},IpRanges=[{{CidrIp={net}}}]'", r.group, r.protocol),
+                fix: format!("let out only the services the members call, by their groups: aws ec2 revoke-security-group-egress --group-id {} --ip-permissions {}", crate::quote(&r.group), crate::quote(&format!("IpProtocol={},IpRanges=[{{CidrIp={net}}}]", r.protocol))),
                 severity: None,
             });
         }

@@ -62,7 +62,7 @@ impl Check for FlowLogCoverage {
             if !whole_vpc && !all_subnets {
                 out.push(fail(
                     if logs.is_empty() { "no flow log covers this VPC".to_string() } else { format!("flow logs cover {} of its {} subnets only", logs.len(), subnets.len()) },
-                    format!("aws ec2 create-flow-logs --resource-type VPC --resource-ids {id} --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::BUCKET --log-format '${{version}} ${{vpc-id}} ${{subnet-id}} ${{instance-id}} ${{interface-id}} ${{account-id}} ${{type}} ${{srcaddr}} ${{dstaddr}} ${{srcport}} ${{dstport}} ${{pkt-srcaddr}} ${{pkt-dstaddr}} ${{protocol}} ${{bytes}} ${{packets}} ${{start}} ${{end}} ${{action}} ${{tcp-flags}} ${{log-status}} ${{flow-direction}} ${{traffic-path}}'"),
+                    format!("aws ec2 create-flow-logs --resource-type VPC --resource-ids {} --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::BUCKET --log-format '${{version}} ${{vpc-id}} ${{subnet-id}} ${{instance-id}} ${{interface-id}} ${{account-id}} ${{type}} ${{srcaddr}} ${{dstaddr}} ${{srcport}} ${{dstport}} ${{pkt-srcaddr}} ${{pkt-dstaddr}} ${{protocol}} ${{bytes}} ${{packets}} ${{start}} ${{end}} ${{action}} ${{tcp-flags}} ${{log-status}} ${{flow-direction}} ${{traffic-path}}'", crate::quote(id)),
                     Severity::High,
                 ));
                 continue;

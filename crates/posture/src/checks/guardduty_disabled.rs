@@ -36,7 +36,7 @@ impl Check for GuarddutyDisabled {
                     account: d.origin.account.clone(),
                     region: d.origin.region.clone(),
                     why: format!("no GuardDuty detector in {region}, which has VPCs"),
-                    fix: format!("aws guardduty create-detector --enable --region {region} (better: enable it for the organisation from a delegated administrator)"),
+                    fix: format!("aws guardduty create-detector --enable --region {} (better: enable it for the organisation from a delegated administrator)", crate::quote(&region)),
                     severity: None,
                 }
             })

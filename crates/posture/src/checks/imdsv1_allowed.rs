@@ -71,7 +71,7 @@ impl Check for Imdsv1Allowed {
                     account: i.origin.account.clone(),
                     region: i.origin.region.clone(),
                     why: format!("{name} accepts IMDSv1{}", if public { " and is reachable from the internet (public address or internet-facing load balancer)" } else { "" }),
-                    fix: format!("aws ec2 modify-instance-metadata-options --instance-id {id} --http-tokens required --http-put-response-hop-limit 1 (and require IMDSv2 in the launch template)"),
+                    fix: format!("aws ec2 modify-instance-metadata-options --instance-id {} --http-tokens required --http-put-response-hop-limit 1 (and require IMDSv2 in the launch template)", crate::quote(id)),
                     severity: Some(if public { Severity::High } else { Severity::Medium }),
                 }
             })

@@ -121,7 +121,7 @@ impl Check for LbListenerWithoutTls {
                 account: l.origin.account.clone(),
                 region: l.origin.region.clone(),
                 why: format!("listener of {lb_name} {}", problems.join("; ")),
-                fix: format!("aws elbv2 modify-listener --listener-arn {} --protocol HTTPS --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06 --certificates CertificateArn=ACM_ARN (or a redirect to HTTPS)", l_item.listener_arn),
+                fix: format!("aws elbv2 modify-listener --listener-arn {} --protocol HTTPS --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06 --certificates CertificateArn=ACM_ARN (or a redirect to HTTPS)", crate::quote(&l_item.listener_arn)),
                 severity: None,
             });
         }

@@ -45,7 +45,7 @@ impl Check for SgSelfAllPorts {
                 account,
                 region,
                 why: format!("{} admits {} from its own members ({} of them)", context.group_name(&r.group), r.ports(), members.len()),
-                fix: format!("narrow the self-reference to the ports members serve each other (often none): aws ec2 revoke-security-group-ingress --group-id {0} --ip-permissions 'IpProtocol={1},UserIdGroupPairs=[{{GroupId={0}}}]'", r.group, r.protocol),
+                fix: format!("narrow the self-reference to the ports members serve each other (often none): aws ec2 revoke-security-group-ingress --group-id {} --ip-permissions {}", crate::quote(&r.group), crate::quote(&format!("IpProtocol={},UserIdGroupPairs=[{{GroupId={}}}]", r.protocol, r.group))),
                 severity: None,
             });
         }
