@@ -141,7 +141,12 @@ pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
             chain.join(" -> ")
         )?;
     }
-    let _ = crate::findings::print(&out);
+    // Names and groups come from the inventory: nothing in them may drive the terminal.
+    let out: Vec<String> = out
+        .lines()
+        .map(|line| eastwest_sinks::table::printable(line).into_owned())
+        .collect();
+    let _ = crate::findings::print(&(out.join("\n") + "\n"));
     Ok(if loaded.unreadable {
         ExitCode::from(EXIT_BAD_INPUT)
     } else {

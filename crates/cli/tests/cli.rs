@@ -624,3 +624,36 @@ fn paths_and_detect_stop_quietly_on_a_closed_pipe() {
         );
     }
 }
+
+#[test]
+fn paths_prints_no_terminal_control_from_inventory_names() {
+    // A Name tag with an escape sequence (clear screen) and a bidirectional override.
+    let dir = tempfile::tempdir().expect("dir");
+    let source = testdata("inventory/cloudmapper-demo");
+    for entry in std::fs::read_dir(&source).expect("samples") {
+        let path = entry.expect("entry").path();
+        let mut content = std::fs::read_to_string(&path).expect("reads");
+        if path
+            .display()
+            .to_string()
+            .ends_with("describe-instances.json")
+        {
+            content = content.replace("\"Bastion\"", "\"Bas\\u001b[2J\\u202etion\"");
+        }
+        std::fs::write(dir.path().join(path.file_name().expect("name")), content).expect("writes");
+    }
+    let out = eastwest(&[
+        "paths",
+        "--inventory",
+        dir.path().to_str().expect("path"),
+        "--from",
+        "i-00000000000000000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("From Bas"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'),
+        "{stdout:?}"
+    );
+}
