@@ -26,6 +26,14 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .expect("moto_server on PATH: pip install 'moto[server]' (bash .ci/run does)");
+        // .ci/run stops what the tests started, and only that, from this list, should a test
+        // process die before its Drop runs.
+        if let Some(list) = std::env::var_os("EASTWEST_TEST_PIDS") {
+            use std::io::Write;
+            if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(list) {
+                let _ = writeln!(file, "{}", child.id());
+            }
+        }
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
