@@ -156,7 +156,11 @@ pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
         InventoryCommand::Assets { format, .. } => {
             let resolver = Resolver::new(&loaded);
             let batch = eastwest_engine::assets::batch(resolver.assets())?;
-            write(&[batch], format, &mut std::io::stdout().lock())?;
+            let mut text = Vec::new();
+            write(&[batch], format, &mut text)?;
+            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
         }
         InventoryCommand::Snapshot { out, .. } => {
             let written = snapshot::write(&loaded, &out)

@@ -222,7 +222,15 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
             );
             write(&batches, args.format, &mut file)?;
         }
-        None => write(&batches, args.format, &mut std::io::stdout().lock())?,
+        None => {
+            // Rendered first, then printed through the console: a reader that goes away
+            // (`| head`) ends the command quietly instead of as an error.
+            let mut text = Vec::new();
+            write(&batches, args.format, &mut text)?;
+            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
     }
     let summary = report.summary();
     tracing::info!(

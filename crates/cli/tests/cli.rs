@@ -587,8 +587,8 @@ fn demo_stops_quietly_when_its_reader_goes_away() {
 }
 
 #[test]
-fn paths_and_detect_stop_quietly_on_a_closed_pipe() {
-    // `eastwest paths ... | true`: the reader is gone before anything is written.
+fn commands_stop_quietly_on_a_closed_pipe() {
+    // `eastwest paths ... | true` and the like: the reader is gone before anything is written.
     let inventory = testdata("inventory/cloudmapper-demo");
     let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/cases/port-scan-vertical/flows.log");
@@ -601,6 +601,17 @@ fn paths_and_detect_stop_quietly_on_a_closed_pipe() {
             "Bastion".into(),
         ],
         vec!["detect".to_string(), scan.display().to_string()],
+        vec![
+            "query".to_string(),
+            "SELECT srcaddr, dstport FROM flows".into(),
+            scan.display().to_string(),
+        ],
+        vec![
+            "inventory".to_string(),
+            "assets".into(),
+            "--inventory".into(),
+            inventory.display().to_string(),
+        ],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_eastwest"))
             .arg("--quiet")
