@@ -291,7 +291,31 @@ pub fn load_dir(dir: &Path) -> Result<(Inventory, LoadReport), std::io::Error> {
     }
     for path in files {
         let origin = origin_of(path.strip_prefix(dir).unwrap_or(&path));
-        let text = match std::fs::read(&path) {
+        // Read through a limit: a file larger than any describe output is refused whole rather
+        // than held in memory (it could be a log file, or something made to exhaust memory).
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE_BYTES {
+            report.problems.push(file_problem(
+                &path,
+                ProblemLevel::Unreadable,
+                format!(
+                    "{size} bytes: larger than {MAX_FILE_BYTES}, more than any AWS describe output; not read"
+                ),
+            ));
+            continue;
+        }
+        let text = match std::fs::File::open(&path).and_then(|f| {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            // The file may have grown since it was measured: still never past the limit.
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "grew past {MAX_FILE_BYTES} bytes while read"
+                )));
+            }
+            Ok(bytes)
+        }) {
             Ok(bytes) => bytes,
             Err(e) => {
                 report.problems.push(file_problem(
@@ -307,6 +331,10 @@ pub fn load_dir(dir: &Path) -> Result<(Inventory, LoadReport), std::io::Error> {
     inventory.finish();
     Ok((inventory, report))
 }
+
+/// Largest inventory file read: the biggest describe outputs of large estates are tens of
+/// megabytes; a quarter of a gigabyte leaves room for them and bounds what one file can cost.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads one file's JSON into `inventory`.
 pub fn add_json(

@@ -461,3 +461,26 @@ fn snapshot_never_makes_a_path_of_an_account_or_region() {
     assert!(snapshot::is_region("us-gov-west-1") && !snapshot::is_region("us-east"));
     assert!(snapshot::is_account("000011112222") && !snapshot::is_account("0000111122223"));
 }
+
+#[test]
+fn a_file_larger_than_any_describe_output_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-1"}]}"#,
+    )
+    .unwrap();
+    // A sparse file: large on paper, nothing on disk.
+    let big = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    big.set_len(eastwest_inventory::load::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let (inventory, report) = load_dir(dir.path()).unwrap();
+    assert_eq!(inventory.vpcs.len(), 1, "the other file is still read");
+    let problem = report
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with("huge.json"))
+        .expect("the large file is reported");
+    assert_eq!(problem.level, ProblemLevel::Unreadable);
+    assert!(problem.reason.contains("larger than"), "{}", problem.reason);
+}
