@@ -105,6 +105,13 @@ async fn s3_prefix_is_listed_pruned_by_date_and_read() {
         String::from_utf8_lossy(&pruned.stdout),
         "n,bytes,first_line\n1,9999,2\n"
     );
+    // Record filtering alone would give the same rows: what shows the object was never fetched
+    // is that its malformed line 4, reported whenever it is read, is not reported now.
+    let pruned_stderr = String::from_utf8_lossy(&pruned.stderr);
+    assert!(
+        !pruned_stderr.contains("_20141214T0410Z_aaaa.log.gz"),
+        "the pruned object was read: {pruned_stderr}"
+    );
 
     // A bucket that does not exist is an unreadable input: exit 2, with the URL named.
     let missing = run(&[
