@@ -259,3 +259,67 @@ fn malformed_records_are_counted_and_detection_goes_on() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn a_learning_period_spread_over_two_runs_goes_on_where_it_stopped() {
+    let dir = tempfile::tempdir().expect("dir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/baseline-departures/flows.log");
+    let content = std::fs::read_to_string(&source).expect("reads");
+    let mut lines = content.lines();
+    let header = lines.next().expect("header");
+    let start = |line: &str| -> i64 {
+        line.split(' ')
+            .nth(11)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    };
+    let records: Vec<&str> = lines.collect();
+    let first_hour = records.iter().map(|l| start(l)).min().expect("records") / 3600 * 3600;
+    let (early, late): (Vec<&str>, Vec<&str>) =
+        records.iter().partition(|l| start(l) < first_hour + 3600);
+    let a = write(
+        dir.path(),
+        "a.log",
+        &format!("{header}\n{}\n", early.join("\n")),
+    );
+    let b = write(
+        dir.path(),
+        "b.log",
+        &format!("{header}\n{}\n", late.join("\n")),
+    );
+    let state = dir.path().join("state").display().to_string();
+    let run = |input: &str| {
+        eastwest(&[
+            "detect", "--format", "json", "--learn", "2h", "--state", &state, input,
+        ])
+    };
+    // One hour of the two to learn: nothing that needs a baseline can run yet.
+    let first = run(&a);
+    assert!(
+        analytics(&first.stdout).is_empty(),
+        "{}",
+        text(&first.stdout)
+    );
+    assert!(
+        text(&first.stderr).contains("did not run"),
+        "{}",
+        text(&first.stderr)
+    );
+    // The second run learns the remaining hour, then finds what one run over both finds.
+    let second = run(&b);
+    let mut found = analytics(&second.stdout);
+    found.sort();
+    let whole = eastwest(&[
+        "detect",
+        "--format",
+        "json",
+        "--learn",
+        "2h",
+        &source.display().to_string(),
+    ]);
+    let mut expected = analytics(&whole.stdout);
+    expected.sort();
+    assert_eq!(found, expected, "{}", text(&second.stderr));
+    assert_eq!(found.len(), 4);
+}

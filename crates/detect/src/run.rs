@@ -177,21 +177,27 @@ pub async fn detect(
             (stored, start)
         }
         stored => {
-            let (already, base) = match stored {
-                Some(b) => (b.meta.learned_ms, Some(b)),
-                None => (0, None),
+            // A baseline an earlier run began goes on from where it stopped (the carried
+            // connections before that point are learned already).
+            let (already, from, base) = match stored {
+                Some(b) => (
+                    b.meta.learned_ms,
+                    b.meta.learned_until_ms.unwrap_or(start).max(start),
+                    Some(b),
+                ),
+                None => (0, start, None),
             };
-            let until = start
+            let until = from
                 .saturating_add(options.learn_ms.saturating_sub(already))
-                .min(end.max(start));
-            let learned = crate::baseline::learn(engine, start, until).await?;
+                .min(end.max(from));
+            let learned = crate::baseline::learn(engine, from, until).await?;
             let baseline = match base {
                 Some(base) => base.merge(learned, engine).await?,
                 None => learned,
             };
             outcome.baseline_source = format!(
                 "learned from {} h of this input ({} h needed)",
-                (until - start) / MS_PER_HOUR,
+                (until - from) / MS_PER_HOUR,
                 options.learn_ms / MS_PER_HOUR
             );
             (baseline, until)
