@@ -96,6 +96,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path("/tmp/eastwest-bench-detect"))
     ap.add_argument("--report", type=Path, default=REPO / "BENCHMARKS.md")
     ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument("--note", action="append", default=[], help="a sentence added under the table (what was not measured and why)")
     args = ap.parse_args()
     binary = str(args.eastwest)
     rows = []
@@ -135,7 +136,7 @@ def main() -> int:
         duck = lambda s: f"{s:.2f} s" if s is not None else "-"
         lines.append(f"| {hosts} | {records:,} | {read_s:.2f} s | {detect_s:.2f} s | {detect_s / read_s:.2f}× | "
                      f"{read_mib:.0f} / {detect_mib:.0f} MiB | {findings} | {duck(duck_count)} | {duck(duck_conn)} |")
-    lines += ["", END, ""]
+    lines += [""] + [f"- {note}" for note in args.note] + ["", END, ""]
     section = "\n".join(lines)
     text = args.report.read_text() if args.report.exists() else "# Benchmarks\n"
     if BEGIN in text and END in text:
