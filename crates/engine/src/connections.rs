@@ -11,7 +11,7 @@
 //!
 //! Columns: `window_start` (and `window_ms`, the same as epoch milliseconds), `protocol`, `client_ip`/`server_ip` (16 bytes) and
 //! `client_addr`/`server_addr` (text), `server_port`, `vpc_id`, `enis` (the logging ENIs,
-//! space-separated), `attempts` (connections opened: client SYNs, or distinct client ports
+//! space-separated: the lowest and highest id, which is all of them but for NAT gateways), `attempts` (connections opened: client SYNs, or distinct client ports
 //! where the format has no TCP flags), `syn`, `syn_ack`, `rst` (records with those flags),
 //! `rejected`/`accepted` (records by action), `packets_out`/`bytes_out` (client → server),
 //! `packets_in`/`bytes_in` (server → client), `first_seen`/`last_seen`, `answered` (the server
@@ -190,7 +190,10 @@ pub fn aggregation_sql(window_ms: i64) -> String {
 SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_start,
        window_ms, protocol, client_ip, server_ip,
        server_port, max(vpc_id) AS vpc_id,
-       CAST(string_agg(interface_id, ' ' ORDER BY interface_id) AS VARCHAR) AS enis,
+       -- The lowest and highest logging ENI ids (a NAT gateway's third ENI is left out): an
+       -- ordered string_agg cost 40% of this query's time at 10 M records.
+       CASE WHEN min(interface_id) = max(interface_id) THEN min(interface_id)
+            ELSE concat(min(interface_id), ' ', max(interface_id)) END AS enis,
        CASE WHEN protocol = 6 AND max(flagged) > 0 THEN max(syn) ELSE max(client_ports) END
          AS attempts,
        max(syn) AS syn, max(syn_ack) AS syn_ack, max(rst) AS rst,
