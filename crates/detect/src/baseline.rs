@@ -314,10 +314,6 @@ fn split_by_bucket(batch: &RecordBatch) -> Result<Vec<RecordBatch>, DetectError>
 
 /// The bucket of an entity: FNV-1a, stable across runs and machines.
 pub fn bucket_of(entity: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in entity.as_bytes() {
-        h ^= u64::from(*byte);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h % BUCKETS
+    use eastwest_model::finding::{FNV_OFFSET, fnv1a};
+    fnv1a(FNV_OFFSET, entity.as_bytes()) % BUCKETS
 }

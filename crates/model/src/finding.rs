@@ -185,24 +185,31 @@ impl Finding {
     }
 }
 
+/// FNV-1a's standard 64-bit offset basis: the seed for a hash that must agree with FNV-1a.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a of `bytes` from `seed`: the same bytes give the same hash in every run, on
+/// every machine (std's hasher is randomised per process), for ids and storage buckets.
+pub fn fnv1a<'a>(seed: u64, bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
+    bytes.into_iter().fold(seed, |h, byte| {
+        (h ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// A stable id from the parts that identify a finding (detector, entities, period): the same
 /// parts give the same id in every run, on every machine. Two independent 64-bit FNV-1a hashes,
 /// as 32 hex digits; not a secret, only an identity.
 pub fn stable_uid(parts: &[&str]) -> String {
-    let hash = |seed: u64| {
-        let mut h = seed;
-        for part in parts {
-            for byte in part.as_bytes().iter().chain(std::iter::once(&0x1f)) {
-                h ^= u64::from(*byte);
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        }
-        h
+    // Each part ends with a unit separator, so that ("ab", "c") and ("a", "bc") differ.
+    let bytes = || {
+        parts
+            .iter()
+            .flat_map(|part| part.as_bytes().iter().chain(std::iter::once(&0x1f)))
     };
     format!(
         "{:016x}{:016x}",
-        hash(0xcbf2_9ce4_8422_2325),
-        hash(0x8422_2325_cbf2_9ce4)
+        fnv1a(FNV_OFFSET, bytes()),
+        fnv1a(0x8422_2325_cbf2_9ce4, bytes())
     )
 }
 
