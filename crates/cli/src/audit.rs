@@ -199,7 +199,7 @@ async fn observed(
         ..Default::default()
     };
     crate::inventory::add_flow_formats(inventory, &mut options.flow);
-    let report = engine.register_flows(inputs, options).await?;
+    let report = engine.register_logs(inputs, options).await?;
     // Inbound connections as their responder logged them: the record on the destination's own
     // ENI, initiating (SYN without ACK; without TCP flags, from a higher port to a lower one).
     let sql = "SELECT dst_eni, srcaddr, dstport, protocol, count(*) AS records FROM flows \

@@ -284,7 +284,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     };
     crate::inventory::add_flow_formats(&inventory, &mut flow_options.flow);
     let input = [flows.display().to_string()];
-    let report = engine.register_flows(&input, flow_options).await?;
+    let report = engine.register_logs(&input, flow_options).await?;
     let mut out = std::io::stdout().lock();
     for (question, sql) in QUESTIONS {
         let batches = engine.sql(sql).await?.collect().await?;

@@ -134,7 +134,7 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
     }
     let resolver = flow.resolver.clone();
     let engine = Engine::new(global.threads);
-    let report = engine.register_flows(&args.inputs, flow).await?;
+    let report = engine.register_logs(&args.inputs, flow).await?;
     let bar = progress(&report, global.quiet);
     let result = eastwest_detect::detect(
         &engine,
@@ -378,7 +378,7 @@ pub async fn detect_simulated(
     let engine = Engine::new(threads);
     let flows = dir.join("logs").join("AWSLogs");
     engine
-        .register_flows(&[flows.display().to_string()], flow)
+        .register_logs(&[flows.display().to_string()], flow)
         .await?;
     let options = DetectOptions {
         learn_ms,

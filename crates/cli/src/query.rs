@@ -1,5 +1,6 @@
-//! `eastwest query SQL INPUT...`: SQL over logs. The `flows` table holds every flow record of
-//! the inputs; see the README for its columns and the address functions.
+//! `eastwest query SQL INPUT...`: SQL over logs. Every input is recognised from its content and
+//! read into the table of its kind: `flows` (every flow record), `cloudtrail`, `dns`, `ssh`,
+//! `process`, `audit`; see the README for their columns and the address functions.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -21,8 +22,10 @@ use crate::{EXIT_BAD_INPUT, Global};
 /// Arguments of `query`.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// The SQL to run, over the tables `flows` (traffic), `flow_gaps` (NODATA/SKIPDATA) and
-    /// `connections` (flows deduplicated, oriented client → server, per hour).
+    /// The SQL to run, over the tables `flows` (traffic), `flow_gaps` (NODATA/SKIPDATA),
+    /// `connections` (flows deduplicated, oriented client → server, per hour), `cloudtrail`,
+    /// `dns` (Route 53 Resolver queries), `ssh` (sshd, PAM, sudo and account-tool events),
+    /// `process` (auditd executions) and `audit` (auditd account events and file watches).
     pub sql: String,
     /// Files, directories (walked recursively) or s3://bucket/prefix URLs.
     #[arg(required = true)]
@@ -188,7 +191,7 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
     let options = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     let engine = Engine::new(global.threads);
     let resolver = options.resolver.clone();
-    let report = engine.register_flows(&args.inputs, options).await?;
+    let report = engine.register_logs(&args.inputs, options).await?;
     let bar = progress(&report, global.quiet);
     let result = async {
         // `connections` costs a pass over the flow logs: built only when the query names it.

@@ -25,6 +25,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
+use eastwest_ingest::sources::flow::text::Emit;
 use eastwest_ingest::sources::flow::{
     COLUMNS, ColumnSource, FIELDS, FieldType, Literal, RowSelection,
 };
@@ -166,11 +167,19 @@ impl TableProvider for FlowTable {
             schema: read_schema,
             flow: self.flow.clone(),
         };
-        Ok(Arc::new(FlowExec::new(
+        let opener = self.opener.clone();
+        let reader: ReadFn = Arc::new(move |input, report, emit| {
+            read_input(input, &opener, &options, report, emit);
+        });
+        let enrichment: Option<EnrichFn> = enrichment.map(|plan| {
+            let schema = Arc::clone(&schema);
+            Arc::new(move |batch: &RecordBatch| plan.apply(batch, &schema)) as EnrichFn
+        });
+        Ok(Arc::new(LogExec::new(
+            "FlowExec",
             schema,
             assign(&self.inputs, partitions),
-            self.opener.clone(),
-            options,
+            reader,
             Arc::clone(&self.report),
             enrichment,
         )))
@@ -211,7 +220,7 @@ fn equality(filter: &Expr) -> Option<(usize, Literal)> {
 }
 
 /// Spreads inputs over partitions, largest first onto the least loaded (LPT scheduling).
-fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
+pub fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
     let mut order: Vec<&Input> = inputs.iter().collect();
     order.sort_by_key(|input| std::cmp::Reverse(input.work_bytes()));
     let mut assigned: Vec<(u64, Vec<Input>)> = (0..partitions).map(|_| (0, Vec::new())).collect();
@@ -238,36 +247,44 @@ fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
         .collect()
 }
 
-/// The physical scan of the `flows` table.
-#[derive(Debug)]
-pub struct FlowExec {
+/// Reads one input, sending batches to the emitter until it returns false.
+pub type ReadFn = Arc<dyn Fn(&Input, &Report, &mut Emit<'_>) + Send + Sync>;
+
+/// Adds computed columns to a batch as read (enrichment through the inventory).
+pub type EnrichFn = Arc<dyn Fn(&RecordBatch) -> Result<RecordBatch> + Send + Sync>;
+
+/// The physical scan of a log table (`flows`, `flow_gaps`, and each event table): its inputs
+/// spread over partitions, each partition read on a blocking thread by `reader`.
+pub struct LogExec {
+    name: &'static str,
     schema: SchemaRef,
     partitions: Vec<Vec<Input>>,
-    opener: OpenerDebug,
-    options: ReadOptions,
+    reader: ReadFn,
     report: Arc<Report>,
     properties: Arc<PlanProperties>,
-    enrichment: Option<Enrichment>,
+    enrichment: Option<EnrichFn>,
 }
 
-/// `Opener` holds an SDK client; this wrapper keeps it out of plan printouts.
-#[derive(Clone)]
-struct OpenerDebug(Opener);
-
-impl fmt::Debug for OpenerDebug {
+impl fmt::Debug for LogExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Opener")
+        f.debug_struct(self.name)
+            .field(
+                "inputs",
+                &self.partitions.iter().map(Vec::len).sum::<usize>(),
+            )
+            .finish()
     }
 }
 
-impl FlowExec {
-    fn new(
+impl LogExec {
+    /// A scan named `name` (in plan printouts) of `partitions`, producing `schema`.
+    pub fn new(
+        name: &'static str,
         schema: SchemaRef,
         partitions: Vec<Vec<Input>>,
-        opener: Opener,
-        options: ReadOptions,
+        reader: ReadFn,
         report: Arc<Report>,
-        enrichment: Option<Enrichment>,
+        enrichment: Option<EnrichFn>,
     ) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
@@ -276,10 +293,10 @@ impl FlowExec {
             Boundedness::Bounded,
         );
         Self {
+            name,
             schema,
             partitions,
-            opener: OpenerDebug(opener),
-            options,
+            reader,
             report,
             properties: Arc::new(properties),
             enrichment,
@@ -287,20 +304,21 @@ impl FlowExec {
     }
 }
 
-impl DisplayAs for FlowExec {
+impl DisplayAs for LogExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let inputs: usize = self.partitions.iter().map(Vec::len).sum();
         write!(
             f,
-            "FlowExec: inputs={inputs}, partitions={}",
+            "{}: inputs={inputs}, partitions={}",
+            self.name,
             self.partitions.len()
         )
     }
 }
 
-impl ExecutionPlan for FlowExec {
+impl ExecutionPlan for LogExec {
     fn name(&self) -> &str {
-        "FlowExec"
+        self.name
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -332,11 +350,9 @@ impl ExecutionPlan for FlowExec {
     ) -> Result<SendableRecordBatchStream> {
         let inputs = self.partitions.get(partition).cloned().unwrap_or_default();
         let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_BATCHES);
-        let opener = self.opener.0.clone();
-        let options = self.options.clone();
+        let reader = Arc::clone(&self.reader);
         let report = Arc::clone(&self.report);
         let enrichment = self.enrichment.clone();
-        let schema = Arc::clone(&self.schema);
         tokio::task::spawn_blocking(move || {
             for input in &inputs {
                 let mut wanted = true;
@@ -345,13 +361,13 @@ impl ExecutionPlan for FlowExec {
                         // Enrichment runs here, on the reader's thread, so it is spread over
                         // the partitions like parsing is.
                         let batch = match &enrichment {
-                            Some(plan) => plan.apply(&batch, &schema),
+                            Some(enrich) => enrich(&batch),
                             None => Ok(batch),
                         };
                         wanted = sender.blocking_send(batch).is_ok();
                         wanted
                     };
-                    read_input(input, &opener, &options, &report, &mut emit);
+                    reader(input, &report, &mut emit);
                 });
                 if !read || !wanted {
                     break;

@@ -1,8 +1,9 @@
 //! The analytics engine of eastwest: a DataFusion session with the log tables registered.
 //!
-//! It holds the `flows` table ([`flows::FlowTable`]) over any mix of inputs (files,
-//! directories, `s3://` prefixes), the `flow_gaps` table of NODATA/SKIPDATA records over the
-//! same inputs, the `connections` table built from `flows` in one pass ([`connections`]), and
+//! It holds the `flows` table ([`flows::FlowTable`]) over the flow logs among any mix of inputs
+//! (files, directories, `s3://` prefixes), the `flow_gaps` table of NODATA/SKIPDATA records over
+//! the same inputs, the event tables of the other log kinds ([`events`]: `cloudtrail`, `dns`,
+//! `ssh`, `process`, `audit`), the `connections` table built from `flows` in one pass ([`connections`]), and
 //! the address functions of [`udf`]. Detectors run their plans on the same session; the
 //! distributed engine will register the same tables.
 #![deny(missing_docs)]
@@ -10,6 +11,7 @@
 pub mod assets;
 pub mod connections;
 pub mod enrich;
+pub mod events;
 pub mod flows;
 pub mod udf;
 
@@ -22,8 +24,9 @@ use datafusion::execution::config::SessionConfig;
 use datafusion::prelude::SessionContext;
 use eastwest_ingest::input::list_local;
 use eastwest_ingest::plan::{CHUNK_BYTES, plan_chunks};
-use eastwest_ingest::{FlowContext, Input, Opener, Report, TimeWindow};
+use eastwest_ingest::{Catalog, FlowContext, Input, Opener, Registry, Report, TimeWindow};
 use eastwest_inventory::Resolver;
+use eastwest_model::LogKind;
 
 /// What went wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +55,7 @@ pub struct FlowOptions {
 /// A DataFusion session with eastwest's tables and functions.
 pub struct Engine {
     context: SessionContext,
-    /// The inputs the last `register_flows` listed (name and size), and how many it skipped
+    /// The inputs the last `register_logs` listed (name and size), and how many it skipped
     /// as already read.
     listed: std::sync::Mutex<(Vec<(String, u64)>, u64)>,
 }
@@ -80,10 +83,13 @@ impl Engine {
         &self.context
     }
 
-    /// Registers the `flows` table over `inputs` (paths or `s3://` URLs). Inputs that cannot be
-    /// listed are reported in the returned report, which also accounts for every read the
-    /// table's scans make.
-    pub async fn register_flows(
+    /// Lists `inputs` (paths or `s3://` URLs) once, recognises every file from its first bytes
+    /// ([`Catalog`]), and registers a table per log kind over its files: `flows` and `flow_gaps`
+    /// over the flow logs, and each event table (`cloudtrail`, `dns`, `ssh`, `process`, `audit`)
+    /// over the files of the kinds that feed it. Inputs that cannot be listed or recognised are
+    /// reported in the returned report, which also accounts for every read the tables' scans
+    /// make.
+    pub async fn register_logs(
         &self,
         inputs: &[String],
         options: FlowOptions,
@@ -100,21 +106,40 @@ impl Engine {
                 before - files.len() as u64,
             );
         }
-        let files: Vec<Input> = files
+        let registry = Registry::new(&options.flow);
+        let catalog = {
+            let (opener, registry, report) =
+                (opener.clone(), registry.clone(), Arc::clone(&report));
+            // Recognition blocks on reads (and, for S3, on the runtime): off the async threads.
+            tokio::task::spawn_blocking(move || Catalog::build(files, &opener, &registry, &report))
+                .await
+                .map_err(|e| {
+                    EngineError::Query(datafusion::error::DataFusionError::Execution(format!(
+                        "recognising the inputs failed: {e}"
+                    )))
+                })?
+        };
+        let flow_files: Vec<Input> = catalog
+            .files_of(&[LogKind::FlowText, LogKind::FlowParquet])
             .into_iter()
             .flat_map(|input| plan_chunks(input, &options.flow, CHUNK_BYTES))
             .collect();
-        let bytes: u64 = files.iter().map(Input::work_bytes).sum();
+        let bytes: u64 = flow_files.iter().map(Input::work_bytes).sum::<u64>()
+            + catalog
+                .all()
+                .filter(|i| !matches!(i.kind, Some(LogKind::FlowText | LogKind::FlowParquet)))
+                .map(Input::work_bytes)
+                .sum::<u64>();
         report.set_bytes_total(bytes);
         tracing::info!(
-            parts = files.len(),
+            kinds = ?catalog.counts(),
             bytes,
             pruned = report.summary().files_pruned,
-            "Flow inputs listed."
+            "Inputs listed and recognised."
         );
         let mut table = flows::FlowTable::new(
-            files,
-            opener,
+            flow_files,
+            opener.clone(),
             options.flow,
             options.window,
             Arc::clone(&report),
@@ -123,13 +148,32 @@ impl Engine {
             table = table.with_resolver(Arc::clone(resolver));
             self.register_assets(resolver)?;
         }
+        self.context.deregister_table("flow_gaps")?;
+        self.context.deregister_table("flows")?;
         self.context
             .register_table("flow_gaps", Arc::new(table.gaps()))?;
         self.context.register_table("flows", Arc::new(table))?;
+        for (def, kinds) in registry.tables() {
+            let sources = kinds
+                .iter()
+                .filter_map(|kind| registry.source(*kind).cloned())
+                .collect();
+            let table = events::EventTable::new(
+                def,
+                sources,
+                catalog.files_of(&kinds),
+                opener.clone(),
+                options.window,
+                Arc::clone(&report),
+                options.resolver.clone(),
+            );
+            self.context.deregister_table(def.name)?;
+            self.context.register_table(def.name, Arc::new(table))?;
+        }
         Ok(report)
     }
 
-    /// The inputs the last [`Engine::register_flows`] listed (name and size), and how many it
+    /// The inputs the last [`Engine::register_logs`] listed (name and size), and how many it
     /// left out as already read.
     pub fn listed(&self) -> (Vec<(String, u64)>, u64) {
         self.listed.lock().map(|l| l.clone()).unwrap_or_default()

@@ -24,7 +24,7 @@ fn single_i64(batches: &[RecordBatch]) -> i64 {
 async fn sql_and_dataframe_plans_agree() {
     let engine = Engine::new(2);
     let report = engine
-        .register_flows(&[demo()], FlowOptions::default())
+        .register_logs(&[demo()], FlowOptions::default())
         .await
         .expect("registered");
     let sql = engine
@@ -57,7 +57,7 @@ async fn sql_and_dataframe_plans_agree() {
 async fn only_projected_columns_come_back() {
     let engine = Engine::new(1);
     engine
-        .register_flows(&[demo()], FlowOptions::default())
+        .register_logs(&[demo()], FlowOptions::default())
         .await
         .expect("registered");
     let batches = engine
@@ -87,7 +87,7 @@ async fn a_limit_stops_reading_early_and_a_self_join_scans_twice() {
     std::fs::write(dir.path().join("big.log"), &content).expect("write");
     let engine = Engine::new(2);
     let report = engine
-        .register_flows(&[dir.path().display().to_string()], FlowOptions::default())
+        .register_logs(&[dir.path().display().to_string()], FlowOptions::default())
         .await
         .expect("registered");
     let limited = engine
@@ -118,7 +118,7 @@ async fn a_limit_stops_reading_early_and_a_self_join_scans_twice() {
 async fn pushed_down_equalities_answer_like_unpushed_ones() {
     let engine = Engine::new(2);
     let report = engine
-        .register_flows(&[demo()], FlowOptions::default())
+        .register_logs(&[demo()], FlowOptions::default())
         .await
         .expect("registered");
     let count = |sql: String| {
@@ -184,7 +184,7 @@ async fn pushed_down_equalities_answer_like_unpushed_ones() {
 async fn flow_gaps_holds_the_nodata_and_skipdata_records_and_flows_does_not() {
     let engine = Engine::new(2);
     let report = engine
-        .register_flows(&[demo()], FlowOptions::default())
+        .register_logs(&[demo()], FlowOptions::default())
         .await
         .expect("registered");
     let batches = engine

@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use eastwest_model::LogKind;
+
 use crate::sources::flow::FlowFormat;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, days_from_civil};
 
@@ -65,6 +67,8 @@ pub struct Input {
     pub chunk: Option<Chunk>,
     /// The row groups to read, when a large Parquet file is split between workers.
     pub row_groups: Option<RowGroups>,
+    /// Its kind, once the catalog has recognised it (readers then skip recognition).
+    pub kind: Option<LogKind>,
 }
 
 impl Input {
@@ -281,6 +285,7 @@ fn local_input(path: PathBuf, size: u64) -> Input {
         size,
         chunk: None,
         row_groups: None,
+        kind: None,
     }
 }
 

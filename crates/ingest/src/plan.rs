@@ -9,6 +9,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use eastwest_model::LogKind;
+
 use crate::input::{Chunk, Input, Location, RowGroups};
 use crate::read::fill;
 use crate::sources::flow::{FlowContext, FlowFormat};
@@ -21,7 +23,14 @@ pub const CHUNK_BYTES: u64 = 32 << 20;
 /// it whole. A file that cannot be planned (unreadable, not a flow log) is returned whole so
 /// that reading it reports why.
 pub fn plan_chunks(input: Input, flow: &FlowContext, chunk_bytes: u64) -> Vec<Input> {
-    if input.size <= chunk_bytes || input.chunk.is_some() || input.row_groups.is_some() {
+    let flow_kind = input
+        .kind
+        .is_none_or(|k| matches!(k, LogKind::FlowText | LogKind::FlowParquet));
+    if !flow_kind
+        || input.size <= chunk_bytes
+        || input.chunk.is_some()
+        || input.row_groups.is_some()
+    {
         return vec![input];
     }
     let Location::Local(path) = &input.location else {
@@ -89,7 +98,7 @@ fn find_chunks(path: &Path, size: u64, flow: &FlowContext, chunk_bytes: u64) -> 
     if head.starts_with(&[0x1f, 0x8b]) || container_of(&head) != Container::Text {
         return None;
     }
-    recognise(&head, flow)?;
+    recognise(&head, flow).filter(|kind| *kind == LogKind::FlowText)?;
     let ranges: Vec<(u64, u64)> = (0..size.div_ceil(chunk_bytes))
         .map(|k| (k * chunk_bytes, ((k + 1) * chunk_bytes).min(size)))
         .collect();

@@ -15,7 +15,8 @@ use crate::input::{Input, Location};
 use crate::report::{InputTally, Report};
 use crate::sources::flow::text::{Emit, TextRead, read_json, read_lines};
 use crate::sources::flow::{FlowContext, LineParser, RowSelection, parquet::read_parquet};
-use crate::sources::{Container, SNIFF_BYTES, container_of, recognise};
+use crate::sources::{Container, SNIFF_BYTES, Source, container_of, recognise};
+use crate::table::{EventRead, EventSelection, TableDef};
 
 /// What to read and how.
 #[derive(Debug, Clone)]
@@ -55,6 +56,18 @@ impl Opener {
         Self { s3: Some(store) }
     }
 
+    /// Opens the start of an input, for recognition: a local file is opened as usual, an S3
+    /// object is fetched only up to [`HEAD_FETCH_BYTES`].
+    #[cfg(feature = "s3")]
+    pub fn open_head(&self, input: &Input) -> Result<Opened, String> {
+        match (&input.location, &self.s3) {
+            (Location::S3 { bucket, key }, Some(store)) => store
+                .get_range(bucket, key, HEAD_FETCH_BYTES)
+                .map(Opened::Bytes),
+            _ => self.open(input),
+        }
+    }
+
     /// Opens an input.
     pub fn open(&self, input: &Input) -> Result<Opened, String> {
         match &input.location {
@@ -71,6 +84,11 @@ impl Opener {
         }
     }
 }
+
+/// Bytes of an S3 object fetched to recognise it: enough compressed bytes to inflate
+/// [`SNIFF_BYTES`] of any log text (which compresses at least four to one).
+#[cfg(feature = "s3")]
+pub const HEAD_FETCH_BYTES: u64 = 4 * SNIFF_BYTES as u64;
 
 /// Counts bytes as they are read from storage, for the progress bar.
 struct Counting<'a, R> {
@@ -95,7 +113,10 @@ pub fn read_input(
     report: &Report,
     emit: &mut Emit<'_>,
 ) {
-    let mut tally = InputTally::default();
+    let mut tally = InputTally {
+        kind: input.kind,
+        ..InputTally::default()
+    };
     let job = Job {
         input,
         options,
@@ -165,7 +186,24 @@ fn read_into(job: &Job<'_>, opener: &Opener, tally: &mut InputTally, emit: &mut 
         read_lines(&mut source, chunk.first_line, &mut read);
         return;
     }
-    let raw: Box<dyn Read + Send + '_> = match &opened {
+    decompressed(input, &opened, report, tally, |stream, gzip, raw, tally| {
+        read_stream(job, stream, gzip, raw, tally, emit)
+    });
+}
+
+/// Runs `read` over an opened input's content, decompressed: gzip (told by its magic bytes) is
+/// inflated on a second thread while `read` parses, so a single compressed file uses two cores.
+/// `read` gets the stream, whether it was compressed, the raw input when it was not (for
+/// readers that need random access), and the tally.
+fn decompressed<'o>(
+    input: &Input,
+    opened: &'o Opened,
+    report: &Report,
+    tally: &mut InputTally,
+    read: impl FnOnce(Box<dyn Read + '_>, bool, Option<&'o Opened>, &mut InputTally),
+) {
+    let file = &*input.name;
+    let raw: Box<dyn Read + Send + '_> = match opened {
         Opened::File(handle) => Box::new(Counting {
             inner: handle,
             report,
@@ -184,10 +222,9 @@ fn read_into(job: &Job<'_>, opener: &Opener, tally: &mut InputTally, emit: &mut 
     let magic = &magic[..magic_len];
     let rest = Cursor::new(magic.to_vec()).chain(raw);
     if !magic.starts_with(&[0x1f, 0x8b]) {
-        return read_stream(job, Box::new(rest), false, Some(&opened), tally, emit);
+        return read(Box::new(rest), false, Some(opened), tally);
     }
-    // Gzip: one thread inflates while this one parses, so a single compressed file uses two
-    // cores. The channel is short: memory stays a few blocks whatever the file size.
+    // The channel is short: memory stays a few blocks whatever the file size.
     std::thread::scope(|scope| {
         let (sender, receiver) =
             std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(INFLATED_BLOCKS);
@@ -215,7 +252,7 @@ fn read_into(job: &Job<'_>, opener: &Opener, tally: &mut InputTally, emit: &mut 
             block: Vec::new(),
             at: 0,
         };
-        read_stream(job, Box::new(stream), true, None, tally, emit);
+        read(Box::new(stream), true, None, tally);
     });
 }
 
@@ -262,7 +299,7 @@ impl Read for ChannelReader {
 /// compressed.
 fn read_stream(
     job: &Job<'_>,
-    mut stream: Box<dyn Read + '_>,
+    stream: Box<dyn Read + '_>,
     gzip: bool,
     opened: Option<&Opened>,
     tally: &mut InputTally,
@@ -274,32 +311,20 @@ fn read_stream(
         report,
     } = *job;
     let file = &*input.name;
-    let mut head = vec![0u8; SNIFF_BYTES];
-    let (head_len, error) = fill_until_error(&mut stream, &mut head, INFLATE_STEP);
-    head.truncate(head_len);
-    if let Some(e) = error {
-        if head_len == 0 {
-            let what = if gzip {
-                "gzip stream is corrupt"
-            } else {
-                "read failed"
-            };
-            return tally.unreadable(file, format!("{what}: {e}"));
-        }
-        // Damage within the first bytes: read what came before it, then report the error at
-        // the line where it struck.
-        stream = Box::new(Failing(Some(e)));
-    }
-    if head.iter().all(u8::is_ascii_whitespace) {
-        tally.summary.files_read += 1;
+    let Some((head, stream)) = head_of(file, stream, gzip, tally) else {
         return;
-    }
-    let Some(kind) = recognise(&head, &options.flow) else {
-        let what = match container_of(&head) {
-            Container::Json => "JSON that is not a flow-log container",
-            Container::Parquet => "Parquet that is not a flow log",
-            Container::Text => {
-                "text whose first lines are neither a flow-log header nor records of the expected format"
+    };
+    // The catalog told the kind already; recognition here serves callers that read a file
+    // directly.
+    let kind = input.kind.or_else(|| recognise(&head, &options.flow));
+    tally.kind = kind;
+    let Some(kind) = kind.filter(|k| matches!(k, LogKind::FlowText | LogKind::FlowParquet)) else {
+        let what = match (kind, container_of(&head)) {
+            (Some(kind), _) => format!("{kind}, not a flow log"),
+            (None, Container::Json) => "JSON that is not a flow-log container".into(),
+            (None, Container::Parquet) => "Parquet that is not a flow log".into(),
+            (None, Container::Text) => {
+                "text whose first lines are neither a flow-log header nor records of the expected format".into()
             }
         };
         tally.problem(
@@ -338,7 +363,7 @@ fn read_stream(
                 ),
             }
         }
-        LogKind::FlowText => {
+        _ => {
             tally.summary.files_read += 1;
             let container = container_of(&head);
             let format = options.flow.format_for(file, None);
@@ -358,6 +383,112 @@ fn read_stream(
             }
         }
     }
+}
+
+/// Reads the first [`SNIFF_BYTES`] of a decompressed stream: the head and the stream to go on
+/// with (which ends with the error that struck, if one did). None when there is nothing to read
+/// (the input is then accounted: read if blank, unreadable if broken).
+fn head_of<'s>(
+    file: &str,
+    mut stream: Box<dyn Read + 's>,
+    gzip: bool,
+    tally: &mut InputTally,
+) -> Option<(Vec<u8>, Box<dyn Read + 's>)> {
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let (head_len, error) = fill_until_error(&mut stream, &mut head, INFLATE_STEP);
+    head.truncate(head_len);
+    if let Some(e) = error {
+        if head_len == 0 {
+            let what = if gzip {
+                "gzip stream is corrupt"
+            } else {
+                "read failed"
+            };
+            tally.unreadable(file, format!("{what}: {e}"));
+            return None;
+        }
+        // Damage within the first bytes: read what came before it, then report the error at
+        // the line where it struck.
+        stream = Box::new(Failing(Some(e)));
+    }
+    if head.iter().all(u8::is_ascii_whitespace) {
+        tally.summary.files_read += 1;
+        return None;
+    }
+    Some((head, stream))
+}
+
+/// The first bytes of an input, decompressed, for recognition: up to [`SNIFF_BYTES`]. An
+/// input that cannot be opened or decompressed gives its reason.
+pub fn sniff(input: &Input, opener: &Opener) -> Result<Vec<u8>, String> {
+    let opened = match &input.location {
+        #[cfg(feature = "s3")]
+        Location::S3 { .. } => opener.open_head(input)?,
+        _ => opener.open(input)?,
+    };
+    let mut raw: Box<dyn Read> = match &opened {
+        Opened::File(handle) => Box::new(handle),
+        Opened::Bytes(bytes) => Box::new(Cursor::new(bytes.clone())),
+    };
+    let mut magic = [0u8; 4];
+    let magic_len = fill(&mut raw, &mut magic).map_err(|e| format!("read failed: {e}"))?;
+    let magic = magic.get(..magic_len).unwrap_or_default().to_vec();
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let rest = Cursor::new(magic).chain(raw);
+    let mut stream: Box<dyn Read> = if gzip {
+        Box::new(MultiGzDecoder::new(rest))
+    } else {
+        Box::new(rest)
+    };
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let (n, error) = fill_until_error(&mut stream, &mut head, INFLATE_STEP);
+    head.truncate(n);
+    match error {
+        // A ranged read ends inside the compressed stream: what inflated is the head.
+        Some(e) if n == 0 => Err(if gzip {
+            format!("gzip stream is corrupt: {e}")
+        } else {
+            format!("read failed: {e}")
+        }),
+        _ => Ok(head),
+    }
+}
+
+/// Reads one input of an event kind into rows of `table`, through `source`, sending batches to
+/// `emit` until it returns false. Its counts and problems are added to `report`.
+pub fn read_events(
+    input: &Input,
+    opener: &Opener,
+    source: &dyn Source,
+    table: &'static TableDef,
+    selection: &EventSelection,
+    report: &Report,
+    emit: &mut Emit<'_>,
+) {
+    let mut tally = InputTally {
+        kind: Some(source.kind()),
+        ..InputTally::default()
+    };
+    let file = &*input.name;
+    match opener.open(input) {
+        Err(e) => tally.unreadable(file, format!("cannot open: {e}")),
+        Ok(opened) => decompressed(
+            input,
+            &opened,
+            report,
+            &mut tally,
+            |stream, gzip, _, tally| {
+                let Some((head, stream)) = head_of(file, stream, gzip, tally) else {
+                    return;
+                };
+                tally.summary.files_read += 1;
+                let mut stream = Cursor::new(head).chain(stream);
+                let mut read = EventRead::new(file, table, selection, tally, report, emit);
+                source.read(table, &mut stream, &mut read);
+            },
+        ),
+    }
+    report.add(&input.name, tally);
 }
 
 /// A line parser for `input` in `format`, building what `options` select.

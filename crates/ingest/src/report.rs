@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use eastwest_model::{Position, Problem, ProblemLevel, ReadSummary};
+use eastwest_model::{LogKind, Position, Problem, ProblemLevel, ReadSummary};
 use serde::Serialize;
 
 /// Problems kept in detail per input; past this they are only counted, so a file of garbage
@@ -38,6 +38,8 @@ pub struct InputTally {
     pub problem_count: u64,
     /// Gaps of this input per ENI.
     pub gaps: HashMap<String, GapCounts>,
+    /// The input's kind, when known: its counts are also summed per kind.
+    pub kind: Option<LogKind>,
 }
 
 impl InputTally {
@@ -85,6 +87,7 @@ struct Inner {
     problems: Vec<Problem>,
     problems_per_file: BTreeMap<String, u64>,
     gaps: BTreeMap<String, GapCounts>,
+    kinds: BTreeMap<LogKind, ReadSummary>,
 }
 
 /// The shared account of a run's reads.
@@ -153,6 +156,16 @@ impl Report {
         if tally.problem_count > 0 {
             *inner.problems_per_file.entry(file.to_string()).or_default() += tally.problem_count;
         }
+        if let Some(kind) = tally.kind {
+            let per = inner.kinds.entry(kind).or_default();
+            per.files_read += s.files_read;
+            per.files_skipped += s.files_skipped;
+            per.files_unreadable += s.files_unreadable;
+            per.records += s.records;
+            per.malformed += s.malformed;
+            per.out_of_window += s.out_of_window;
+            per.filtered += s.filtered;
+        }
         inner.problems.extend(tally.problems);
         for (interface, gap) in tally.gaps {
             let entry = inner.gaps.entry(interface).or_default();
@@ -181,6 +194,16 @@ impl Report {
         summary.bytes_read = self.bytes_read();
         summary.records = self.records();
         summary
+    }
+
+    /// Counts per log kind (files read, skipped and unreadable, records, malformed records,
+    /// records outside the window, well-formed records that are not events of a table).
+    pub fn per_kind(&self) -> BTreeMap<LogKind, ReadSummary> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.kinds.clone()
     }
 
     /// Problems kept in detail, ordered by file and position.

@@ -74,10 +74,31 @@ impl S3Store {
                     size: object.size().unwrap_or(0).max(0) as u64,
                     chunk: None,
                     row_groups: None,
+                    kind: None,
                 });
             }
         }
         Ok((inputs, pruned))
+    }
+
+    /// Fetches the first `bytes` of an object (a ranged GET), for recognition. Called from
+    /// reader threads (outside the runtime).
+    pub fn get_range(&self, bucket: &str, key: &str, bytes: u64) -> Result<Bytes, String> {
+        let client = self.client.clone();
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        let range = format!("bytes=0-{}", bytes.saturating_sub(1));
+        self.runtime.block_on(async move {
+            let object = client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .range(range)
+                .send()
+                .await
+                .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())?;
+            let body = object.body.collect().await.map_err(|e| e.to_string())?;
+            Ok(body.into_bytes())
+        })
     }
 
     /// Fetches an object whole. Called from reader threads (outside the runtime).

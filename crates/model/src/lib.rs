@@ -27,6 +27,19 @@ pub enum LogKind {
     FlowText,
     /// VPC Flow Logs as the Parquet files that S3 delivery writes.
     FlowParquet,
+    /// CloudTrail events: S3 delivery (`{"Records": [...]}`), one event per line (CloudTrail
+    /// Lake exports, EventBridge events), CloudWatch Logs exports of a trail.
+    CloudTrail,
+    /// CloudTrail digest files: recognised so they are skipped knowingly, not reported as
+    /// unknown.
+    CloudTrailDigest,
+    /// Route 53 Resolver query logs (JSON lines; S3 and CloudWatch Logs layouts).
+    ResolverQuery,
+    /// Authentication logs: sshd, PAM, sudo and account tools in syslog files or journald JSON
+    /// exports.
+    AuthLog,
+    /// Linux audit daemon logs (raw or enriched format).
+    Auditd,
 }
 
 impl LogKind {
@@ -35,6 +48,11 @@ impl LogKind {
         match self {
             LogKind::FlowText => "flow-text",
             LogKind::FlowParquet => "flow-parquet",
+            LogKind::CloudTrail => "cloudtrail",
+            LogKind::CloudTrailDigest => "cloudtrail-digest",
+            LogKind::ResolverQuery => "dns",
+            LogKind::AuthLog => "auth-log",
+            LogKind::Auditd => "auditd",
         }
     }
 }

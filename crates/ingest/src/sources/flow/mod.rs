@@ -21,7 +21,7 @@ pub use fields::{COLUMNS, ColumnSource, FIELDS, FLOWS_SCHEMA, FieldType, FlowFie
 pub use format::{DEFAULT_FORMAT, FlowFormat, FormatError, Slot};
 pub use parse::{LineOutcome, LineParser, Literal, RowSelection};
 
-use super::{Container, Source};
+use super::{Container, Sniff, Source};
 
 /// What tells the reader which format a flow log without a header line has.
 #[derive(Debug, Clone, Default)]
@@ -124,14 +124,24 @@ pub fn is_flow_line(line: &[u8], format: &FlowFormat) -> bool {
 const SNIFF_LINES: usize = 20;
 
 /// Flow logs as text, in any container but Parquet.
-pub struct FlowTextSource;
+pub struct FlowTextSource {
+    context: FlowContext,
+}
+
+impl FlowTextSource {
+    /// The source; `context` names the formats headerless files may have.
+    pub fn new(context: FlowContext) -> Self {
+        Self { context }
+    }
+}
 
 impl Source for FlowTextSource {
     fn kind(&self) -> LogKind {
         LogKind::FlowText
     }
 
-    fn recognise(&self, container: Container, head: &[u8], context: &FlowContext) -> bool {
+    fn recognise(&self, sniff: &Sniff<'_>) -> bool {
+        let context = &self.context;
         let format = context.format.clone().unwrap_or_else(|| {
             // Without an explicit format, any known flow log's format may apply.
             FlowFormat::default_format()
@@ -141,21 +151,10 @@ impl Source for FlowTextSource {
             .chain(context.by_log_group.values())
             .collect();
         let fits = |line: &[u8]| candidates.iter().any(|f| is_flow_line(line, f));
-        match container {
+        match sniff.container {
             Container::Parquet => false,
-            Container::Text => {
-                // Only whole lines: the last one in `head` may be cut.
-                let complete = match memchr::memrchr(b'\n', head) {
-                    Some(end) => &head[..end],
-                    None => head,
-                };
-                complete
-                    .split(|&b| b == b'\n')
-                    .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-                    .take(SNIFF_LINES)
-                    .any(fits)
-            }
-            Container::Json => text::first_json_messages(head, SNIFF_LINES)
+            Container::Text => sniff.lines(SNIFF_LINES).any(fits),
+            Container::Json => text::first_json_messages(sniff.head, SNIFF_LINES)
                 .iter()
                 .any(|message| fits(message.as_bytes())),
         }
@@ -170,9 +169,9 @@ impl Source for FlowParquetSource {
         LogKind::FlowParquet
     }
 
-    fn recognise(&self, container: Container, _head: &[u8], _context: &FlowContext) -> bool {
+    fn recognise(&self, sniff: &Sniff<'_>) -> bool {
         // The schema is checked when the file is opened: a Parquet file without flow columns is
         // reported then.
-        container == Container::Parquet
+        sniff.container == Container::Parquet
     }
 }

@@ -259,6 +259,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         match RecordBatch::try_new_with_options(Arc::clone(schema), columns, &options) {
             Ok(out) => {
                 report.add_records(kept as u64);
+                tally.summary.records += kept as u64;
                 if !emit(out) {
                     return;
                 }

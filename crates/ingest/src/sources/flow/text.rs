@@ -66,6 +66,7 @@ impl TextRead<'_> {
     pub fn flush(&mut self) {
         if let Some(batch) = self.parser.finish_batch() {
             self.report.add_records(batch.num_rows() as u64);
+            self.tally.summary.records += batch.num_rows() as u64;
             if self.wanted {
                 self.wanted = (self.emit)(batch);
             }
