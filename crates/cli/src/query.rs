@@ -245,6 +245,17 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
         pruned_files = summary.files_pruned,
         "Read finished."
     );
+    for (kind, counts) in report.per_kind() {
+        tracing::info!(
+            kind = kind.name(),
+            files = counts.files_read,
+            records = counts.records,
+            malformed = counts.malformed,
+            skipped_files = counts.files_skipped,
+            unreadable_files = counts.files_unreadable,
+            "Read of one log kind."
+        );
+    }
     let unreadable = print_problems(&report) || loaded.is_some_and(|l| l.unreadable);
     Ok(if unreadable {
         ExitCode::from(EXIT_BAD_INPUT)

@@ -18,6 +18,31 @@ fn gzip(content: &[u8]) -> Vec<u8> {
     encoder.finish().expect("finish")
 }
 
+/// A CloudTrail S3 delivery of `events` events from `start` (epoch seconds), each with a
+/// request parameter that does not compress away.
+fn trail(events: u64, start: u64) -> String {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let records: Vec<String> = (0..events)
+        .map(|i| {
+            let token: String = (0..4)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("{state:016x}")
+                })
+                .collect();
+            let t = start + i;
+            let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+            let day = if start >= 1_419_000_000 { 20 } else { 14 };
+            format!(
+                r#"{{"eventVersion":"1.08","eventTime":"2014-12-{day}T{h:02}:{m:02}:{s:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::123456789010:assumed-role/app/i-0123456789abcdef0"}},"requestParameters":{{"key":"{token}"}},"eventID":"{i}"}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"Records":[{}]}}"#, records.join(","))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_prefix_is_listed_pruned_by_date_and_read() {
     let moto = Moto::start();
@@ -47,6 +72,17 @@ async fn s3_prefix_is_listed_pruned_by_date_and_read() {
             gzip(format!("{header}2 123456789010 eni-1 10.0.0.1 10.0.0.2 40000 22 6 20 9999 1419048610 1419048670 ACCEPT OK\n").as_bytes()),
         ),
         (format!("{prefix}/README.txt"), b"notes about this bucket\n".to_vec()),
+        // CloudTrail beside the flow logs: a small delivery on the 14th and one on the 20th
+        // whose compressed size is past what recognition fetches, so its kind is told from a
+        // ranged GET of a cut-off gzip stream.
+        (
+            "AWSLogs/123456789010/CloudTrail/us-east-1/2014/12/14/123456789010_CloudTrail_us-east-1_20141214T0415Z_cccc.json.gz".to_string(),
+            gzip(trail(1, 1_418_530_000).as_bytes()),
+        ),
+        (
+            "AWSLogs/123456789010/CloudTrail/us-east-1/2014/12/20/123456789010_CloudTrail_us-east-1_20141220T0415Z_dddd.json.gz".to_string(),
+            gzip(trail(3000, 1_419_048_600).as_bytes()),
+        ),
     ];
     for (key, body) in objects {
         client
@@ -111,6 +147,40 @@ async fn s3_prefix_is_listed_pruned_by_date_and_read() {
     assert!(
         !pruned_stderr.contains("_20141214T0410Z_aaaa.log.gz"),
         "the pruned object was read: {pruned_stderr}"
+    );
+
+    // The CloudTrail objects went to their own table, the large one recognised from its head.
+    let trail_sql =
+        "SELECT count(*) AS n, count(DISTINCT session_instance_id) AS instances FROM cloudtrail";
+    let events = run(&[
+        "query",
+        "--format",
+        "csv",
+        trail_sql,
+        "s3://flow-logs/AWSLogs/",
+    ]);
+    assert_eq!(
+        events.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&events.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&events.stdout),
+        "n,instances\n3001,1\n"
+    );
+    let events = run(&[
+        "query",
+        "--format",
+        "csv",
+        "--since",
+        "2014-12-19",
+        trail_sql,
+        "s3://flow-logs/AWSLogs/",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&events.stdout),
+        "n,instances\n3000,1\n"
     );
 
     // A bucket that does not exist is an unreadable input: exit 2, with the URL named.

@@ -249,3 +249,120 @@ fn audit_compares_rules_with_the_flows() {
         "{drift:?}"
     );
 }
+
+/// The count the simulator reported before `what` ("CloudTrail", "DNS", "host").
+fn reported(stderr: &str, what: &str) -> u64 {
+    let words: Vec<&str> = stderr.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == what).expect("summary line");
+    words[at - 1].parse().expect("a count")
+}
+
+#[test]
+fn every_log_kind_reads_back_with_no_problem_and_the_simulators_counts() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = eastwest(&[
+        "simulate",
+        "--out",
+        dir.path().to_str().expect("path"),
+        "--scenario",
+        "all",
+        "--hosts",
+        "10",
+        "--days",
+        "0.5",
+        "--seed",
+        "3",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (trail, dns, host_lines) = (
+        reported(&stderr, "CloudTrail"),
+        reported(&stderr, "DNS"),
+        reported(&stderr, "host"),
+    );
+    assert!(trail > 0 && dns > 0 && host_lines > 0, "{stderr}");
+    // What the host logs hold, counted from the files the simulator wrote.
+    let (mut secure_lines, mut audit_lines, mut executions, mut auth_events) = (0, 0, 0, 0);
+    for entry in walk(&dir.path().join("logs/hosts")) {
+        let content = std::fs::read_to_string(&entry).expect("read");
+        let lines = content.lines().count() as u64;
+        if entry.ends_with("var/log/secure") {
+            secure_lines += lines;
+            // PAM's "check pass; user unknown" precedes the failure line that says it all: a
+            // line of the log, not an event of its own.
+            auth_events += content
+                .lines()
+                .filter(|l| !l.ends_with("check pass; user unknown"))
+                .count() as u64;
+        } else {
+            audit_lines += lines;
+            // Every execve the simulator logs, with or without its EXECVE record (a parent's
+            // execution is written as its SYSCALL record alone).
+            executions += content
+                .lines()
+                .filter(|l| l.starts_with("type=SYSCALL") && l.contains(" syscall=59 "))
+                .count() as u64;
+        }
+    }
+    assert_eq!(secure_lines + audit_lines, host_lines);
+    assert!(executions > 0);
+    let logs = dir.path().join("logs");
+    let inventory = dir.path().join("inventory");
+    let sql = "SELECT \
+        (SELECT count(*) FROM cloudtrail) AS trail, \
+        (SELECT count(*) FROM dns) AS dns, \
+        (SELECT count(*) FROM ssh) AS ssh, \
+        (SELECT count(*) FROM process) AS process, \
+        (SELECT count(*) FROM dns WHERE src_kind <> 'instance' OR src_name IS NULL) AS dns_unnamed, \
+        (SELECT count(*) FROM ssh WHERE host_kind <> 'instance' OR host_name IS NULL) AS ssh_unnamed, \
+        (SELECT count(*) FROM process WHERE host_name IS NULL) AS process_unnamed, \
+        (SELECT count(*) FROM cloudtrail WHERE session_instance_id IS NOT NULL AND session_name IS NULL) AS sessions_unnamed";
+    let out = eastwest(&[
+        "query",
+        "--format",
+        "csv",
+        "--inventory",
+        inventory.to_str().expect("path"),
+        sql,
+        logs.to_str().expect("path"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Not one problem: no malformed event, no unknown file, nothing unreadable.
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("warning:")
+            || l.starts_with("error:")
+            || (l.starts_with("note:") && !l.starts_with("note: read"))),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("note: read"))
+            .all(|l| l.contains("skipped 0 malformed records, 0 files of other kinds")),
+        "{stderr}"
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "trail,dns,ssh,process,dns_unnamed,ssh_unnamed,process_unnamed,sessions_unnamed\n{trail},{dns},{auth_events},{executions},0,0,0,0\n"
+        )
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}

@@ -24,6 +24,7 @@ pub mod sources;
 pub mod table;
 pub use eastwest_model::time;
 
+pub use arrow::record_batch::RecordBatch;
 pub use catalog::Catalog;
 pub use input::{Input, InputError, Location, TimeWindow};
 pub use read::{Opened, Opener, ReadOptions, read_events, read_input};
