@@ -280,7 +280,13 @@ impl Reader<'_, '_> {
     /// One object starting on `line`; `number` is its place in a top-level array, if it is in
     /// one.
     fn object(&mut self, value: &RawValue, line: u64, number: Option<u64>) -> bool {
-        if let Some(container) = json::cloudwatch(value) {
+        // S3 delivery, by far the most common, starts with its Records key: no need to look
+        // for a CloudWatch container first (a second pass over the whole object).
+        let delivery = value
+            .get()
+            .trim_start_matches(|c: char| c == '{' || c.is_ascii_whitespace())
+            .starts_with("\"Records\"");
+        if let Some(container) = (!delivery).then(|| json::cloudwatch(value)).flatten() {
             return match container {
                 json::CloudWatch::Control => {
                     self.read.other();
