@@ -137,6 +137,25 @@ def host_logs(lines: int, seed: int = 8) -> tuple[Path, Path]:
     return secure, audit
 
 
+def flow_rows(report: Path) -> dict[str, list[str]]:
+    """The timings of a bench/flows.py report: (section, input) → its four times."""
+    rows: dict[str, list[str]] = {}
+    section = ""
+    for line in report.read_text().splitlines():
+        if line.startswith("## Reading"):
+            section = "count"
+        elif line.startswith("## A question"):
+            section = "top 10"
+        elif line.startswith("## "):
+            section = ""
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if section and line.startswith("| ") and cells[0] in ("plain", "gzip", "Parquet"):
+            times = [c.split(" ")[0] + " s" for c in cells if c.endswith(")") and " s (" in c]
+            if len(times) == 4:
+                rows[f"{section}, {cells[0]}"] = times
+    return rows
+
+
 def eastwest(binary: str, threads: int, sql: str, path: Path) -> tuple[float, str]:
     start = time.perf_counter()
     out = subprocess.run([binary, "--quiet", "--threads", str(threads), "query", "--format", "csv", sql, str(path)],
@@ -150,6 +169,7 @@ def eastwest(binary: str, threads: int, sql: str, path: Path) -> tuple[float, st
 def duck(threads: int, sql: str) -> tuple[float, list[str]]:
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
+    con.execute("SET preserve_insertion_order = false")
     start = time.perf_counter()
     rows = con.execute(sql).fetchall()
     elapsed = time.perf_counter() - start
@@ -169,6 +189,9 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--report", default=str(REPO / "BENCHMARKS.md"))
+    parser.add_argument("--flows-before", help="a bench/flows.py report from before a change, to set beside --flows-after")
+    parser.add_argument("--flows-after", help="a bench/flows.py report from after it (same machine)")
+    parser.add_argument("--change", default="the change", help="what changed between the two flow reports")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -177,7 +200,9 @@ def main() -> int:
     print(f"data ready in {time.perf_counter() - t0:.1f} s", flush=True)
     trail_glob = str(trail / "*.json.gz")
     trail_bytes = sum(p.stat().st_size for p in trail.glob("*.json.gz"))
-    duck_from = f"(SELECT unnest(Records) AS r FROM read_json('{trail_glob}', maximum_object_size=1000000000))"
+    # Each file is one JSON object of about 4.5 MB; DuckDB's limit is raised to 64 MB (with
+    # 1 GB it tried to allocate buffers of that size per thread and ran out of memory).
+    duck_from = f"(SELECT unnest(Records) AS r FROM read_json('{trail_glob}', maximum_object_size=67108864))"
     questions = [
         ("count", "SELECT count(*) AS n FROM cloudtrail",
          f"SELECT count(*) FROM {duck_from}"),
@@ -212,7 +237,9 @@ def main() -> int:
              f"eastwest `{args.eastwest}`, DuckDB {duckdb.__version__}; best of {args.runs}, process start included.",
              "",
              f"CloudTrail: {args.events:,} events in {len(list(trail.glob('*.json.gz')))} gzip S3 deliveries "
-             f"({trail_bytes / 1e6:.1f} MB compressed). DuckDB: `read_json` + `unnest(Records)`.",
+             f"({trail_bytes / 1e6:.1f} MB compressed). DuckDB: `read_json` (schema auto-detected, "
+             "`maximum_object_size` 64 MB) and `unnest(Records)`. eastwest parses every field of every event "
+             "into its typed columns.",
              "",
              "| question | threads | eastwest s | events/s | DuckDB s | events/s | eastwest / DuckDB |",
              "|---|---|---|---|---|---|---|"]
@@ -222,6 +249,18 @@ def main() -> int:
               "| log | lines | seconds | lines/s | rows |", "|---|---|---|---|---|"]
     for label, e, r in host:
         lines.append(f"| {label} | {args.lines:,} | {e:.3f} | {args.lines / e:,.0f} | {r[0] if r else '?'} |")
+    if args.flows_before and args.flows_after:
+        lines += ["", f"Flow logs before and after {args.change} (`bench/flows.py`, same machine, "
+                  "DuckDB in the same runs as a yardstick for machine noise):", "",
+                  "| query, input | eastwest 1 thread before → after | eastwest 2 threads before → after | DuckDB 1 thread before → after | DuckDB 2 threads before → after |",
+                  "|---|---|---|---|---|"]
+        before, after = flow_rows(Path(args.flows_before)), flow_rows(Path(args.flows_after))
+        for key, old in before.items():
+            new = after.get(key)
+            if new is None:
+                continue
+            cells = [f"{o} → {n}" for o, n in zip(old, new)]
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines += ["", END]
     section = "\n".join(lines)
     report = Path(args.report)

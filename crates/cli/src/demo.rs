@@ -142,7 +142,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     )
     .await?;
     say!(
-        "Detection (flow logs only; the first day learned as the baseline, the authorised scanner named in the config): {} findings, {} suppressed.",
+        "Detection (flow logs, CloudTrail, DNS and host logs; the first day learned as the baseline, the authorised scanner named in the config): {} findings, {} suppressed.",
         outcome.findings.len(),
         outcome.suppressed.len()
     );
@@ -177,8 +177,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
             "  {:<16} {}",
             truth.scenario,
             if found.is_empty() {
-                "not found (no detector for its logs yet: CloudTrail, DNS and host logs come next)"
-                    .to_string()
+                "not found".to_string()
             } else {
                 format!("found by {}", found.join(", "))
             }

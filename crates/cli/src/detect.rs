@@ -148,7 +148,12 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     let mut outcome = result.context("detection failed")?;
-    let (listed, skipped) = engine.listed();
+    // Detection reads the flow logs: only they go to the ledger (the other kinds' files stay
+    // unread by this run, so a later run that reads them must not skip them).
+    let (listed, skipped) = engine.listed(&[
+        eastwest_model::LogKind::FlowText,
+        eastwest_model::LogKind::FlowParquet,
+    ]);
     if skipped > 0 {
         eprintln!(
             "note: {skipped} input file(s) were read by an earlier run with this --state and were not read again"
@@ -376,9 +381,11 @@ pub async fn detect_simulated(
     let flow = flow_options(None, Some(&inventory), None, None)?;
     let resolver = flow.resolver.clone();
     let engine = Engine::new(threads);
-    let flows = dir.join("logs").join("AWSLogs");
+    // Every kind the simulator writes: flow logs, CloudTrail and DNS under AWSLogs/, host logs
+    // under hosts/.
+    let logs = dir.join("logs");
     engine
-        .register_logs(&[flows.display().to_string()], flow)
+        .register_logs(&[logs.display().to_string()], flow)
         .await?;
     let options = DetectOptions {
         learn_ms,

@@ -51,6 +51,35 @@ fn readable(batch: &RecordBatch) -> Result<RecordBatch> {
     )?)
 }
 
+/// List columns (DNS answers, process arguments) as text `[a, b]`: CSV has no lists.
+fn lists_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if let DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_) =
+            field.data_type()
+        {
+            let text: StringArray = (0..column.len())
+                .map(|i| {
+                    column.is_valid(i).then(|| {
+                        datafusion::arrow::util::display::array_value_to_string(column, i)
+                            .unwrap_or_default()
+                    })
+                })
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(column));
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
 /// Writes batches in `format`.
 pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Result<()> {
     let batches: Vec<RecordBatch> = batches.iter().map(readable).collect::<Result<_>>()?;
@@ -71,7 +100,9 @@ pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Re
                 .with_header(true)
                 .build(out);
             for batch in &batches {
-                writer.write(batch).context("writing CSV")?;
+                writer
+                    .write(&lists_as_text(batch)?)
+                    .context("writing CSV")?;
             }
         }
     }

@@ -198,7 +198,10 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
     }
     // Ground truth is labelled as such, and set beside what detection found.
     assert!(stdout.contains("ground truth"), "{stdout}");
-    assert!(stdout.contains("Detection (flow logs only"), "{stdout}");
+    assert!(
+        stdout.contains("Detection (flow logs, CloudTrail, DNS and host logs"),
+        "{stdout}"
+    );
     let verdicts = stdout
         .split("Ground truth against the findings:")
         .nth(1)
@@ -215,6 +218,10 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
         ("slow-scan", "internal-port-scan"),
         ("ssh-spray-pivot", "bruteforce-flows"),
         ("db-exfil", "data-tier-access"),
+        ("dns-tunnel", "dns-tunnel"),
+        ("ssrf-imds", "instance-credential-exfiltration"),
+        ("webshell", "webserver-shell"),
+        ("persistence", "account-manipulation"),
     ] {
         assert!(
             verdict(scenario).contains(detector),
@@ -222,12 +229,6 @@ fn demo_simulates_an_attacked_estate_and_answers_its_questions() {
             verdict(scenario)
         );
     }
-    // DNS tunnelling leaves nothing in flow logs: no detector claims it.
-    assert!(
-        verdict("dns-tunnel").contains("not found"),
-        "{}",
-        verdict("dns-tunnel")
-    );
     // Addresses are named through the simulated inventory.
     assert!(stdout.contains("| load-balancer:web-alb"), "{stdout}");
     assert!(stdout.contains("| asg:app-asg "), "{stdout}");

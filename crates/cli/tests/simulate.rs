@@ -128,8 +128,8 @@ fn eval_writes_an_honest_report() {
         text.contains("Detectors: internal-port-scan, external-scan"),
         "{text}"
     );
-    // The scans leave their mark in flow logs whatever the estate's size; the scenarios that
-    // leave none (DNS, host logs, CloudTrail) are reported missed, not claimed.
+    // The scans leave their mark in flow logs whatever the estate's size, the other scenarios
+    // theirs in CloudTrail, DNS and the host logs.
     assert!(
         text.contains("| recon-sweep | T1046 | found | internal-port-scan |"),
         "{text}"
@@ -138,11 +138,18 @@ fn eval_writes_an_honest_report() {
         text.contains("| slow-scan | T1046 | found | internal-port-scan |"),
         "{text}"
     );
-    for missed in ["dns-tunnel", "webshell", "persistence"] {
+    for (scenario, detector) in [
+        ("dns-tunnel", "dns-tunnel"),
+        ("webshell", "webserver-shell"),
+        ("persistence", "account-manipulation"),
+        ("ssrf-imds", "instance-credential-exfiltration"),
+    ] {
         assert!(
             text.lines()
-                .any(|l| l.starts_with(&format!("| {missed} |")) && l.contains("| missed |")),
-            "{missed}: {text}"
+                .any(|l| l.starts_with(&format!("| {scenario} |"))
+                    && l.contains("| found |")
+                    && l.contains(detector)),
+            "{scenario}: {text}"
         );
     }
     // No finding on the benign estate.
@@ -283,6 +290,7 @@ fn every_log_kind_reads_back_with_no_problem_and_the_simulators_counts() {
     assert!(trail > 0 && dns > 0 && host_lines > 0, "{stderr}");
     // What the host logs hold, counted from the files the simulator wrote.
     let (mut secure_lines, mut audit_lines, mut executions, mut auth_events) = (0, 0, 0, 0);
+    let mut account_or_watch = 0;
     for entry in walk(&dir.path().join("logs/hosts")) {
         let content = std::fs::read_to_string(&entry).expect("read");
         let lines = content.lines().count() as u64;
@@ -302,10 +310,20 @@ fn every_log_kind_reads_back_with_no_problem_and_the_simulators_counts() {
                 .lines()
                 .filter(|l| l.starts_with("type=SYSCALL") && l.contains(" syscall=59 "))
                 .count() as u64;
+            // Accounts added, and writes caught by a keyed file watch.
+            account_or_watch += content
+                .lines()
+                .filter(|l| {
+                    l.starts_with("type=ADD_USER")
+                        || (l.starts_with("type=SYSCALL")
+                            && !l.contains(" syscall=59 ")
+                            && l.contains(" key=\""))
+                })
+                .count() as u64;
         }
     }
     assert_eq!(secure_lines + audit_lines, host_lines);
-    assert!(executions > 0);
+    assert!(executions > 0 && account_or_watch > 0);
     let logs = dir.path().join("logs");
     let inventory = dir.path().join("inventory");
     let sql = "SELECT \
@@ -313,10 +331,12 @@ fn every_log_kind_reads_back_with_no_problem_and_the_simulators_counts() {
         (SELECT count(*) FROM dns) AS dns, \
         (SELECT count(*) FROM ssh) AS ssh, \
         (SELECT count(*) FROM process) AS process, \
+        (SELECT count(*) FROM audit) AS audit, \
         (SELECT count(*) FROM dns WHERE src_kind <> 'instance' OR src_name IS NULL) AS dns_unnamed, \
         (SELECT count(*) FROM ssh WHERE host_kind <> 'instance' OR host_name IS NULL) AS ssh_unnamed, \
         (SELECT count(*) FROM process WHERE host_name IS NULL) AS process_unnamed, \
-        (SELECT count(*) FROM cloudtrail WHERE session_instance_id IS NOT NULL AND session_name IS NULL) AS sessions_unnamed";
+        (SELECT count(*) FROM cloudtrail WHERE session_instance_id IS NOT NULL AND session_name IS NULL) AS sessions_unnamed, \
+        (SELECT min(answers) FROM dns WHERE query_name = 'api.github.com.') AS github";
     let out = eastwest(&[
         "query",
         "--format",
@@ -345,7 +365,7 @@ fn every_log_kind_reads_back_with_no_problem_and_the_simulators_counts() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "trail,dns,ssh,process,dns_unnamed,ssh_unnamed,process_unnamed,sessions_unnamed\n{trail},{dns},{auth_events},{executions},0,0,0,0\n"
+            "trail,dns,ssh,process,audit,dns_unnamed,ssh_unnamed,process_unnamed,sessions_unnamed,github\n{trail},{dns},{auth_events},{executions},{account_or_watch},0,0,0,0,[140.82.112.5]\n"
         )
     );
 }

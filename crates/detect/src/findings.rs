@@ -42,7 +42,13 @@ pub fn rows(batches: &[RecordBatch]) -> Vec<(Row, i64, i64)> {
                         _ => {}
                     }
                 }
-                if let Ok(text) = array_value_to_string(column, i) {
+                if let DataType::List(_) | DataType::LargeList(_) = field.data_type() {
+                    // Lists (an event detector's evidence) keep their items apart.
+                    row.insert(
+                        field.name().clone(),
+                        list_items(column.as_ref(), i).join(ITEM_SEPARATOR),
+                    );
+                } else if let Ok(text) = array_value_to_string(column, i) {
                     row.insert(field.name().clone(), text);
                 }
             }
@@ -50,6 +56,46 @@ pub fn rows(batches: &[RecordBatch]) -> Vec<(Row, i64, i64)> {
         }
     }
     out
+}
+
+/// Separates the items of a list column in a [`Row`]'s text (the ASCII record separator: log
+/// text that reaches a summary does not carry it).
+pub const ITEM_SEPARATOR: &str = "\u{1e}";
+
+/// The items of row `i` of a list column, as text.
+fn list_items(column: &dyn Array, i: usize) -> Vec<String> {
+    let items = match column.data_type() {
+        DataType::List(_) => column.as_list::<i32>().value(i),
+        DataType::LargeList(_) => column.as_list::<i64>().value(i),
+        _ => return Vec::new(),
+    };
+    (0..items.len())
+        .filter(|&j| !items.is_null(j))
+        .filter_map(|j| array_value_to_string(&items, j).ok())
+        .collect()
+}
+
+/// The evidence an event detector's row carries: its `evidence` items,
+/// `file<TAB>line<TAB>summary` each, at most [`MAX_EVIDENCE`].
+pub fn row_evidence(row: &Row) -> Vec<Evidence> {
+    let Some(items) = row.get("evidence") else {
+        return Vec::new();
+    };
+    items
+        .split(ITEM_SEPARATOR)
+        .filter(|item| !item.is_empty())
+        .take(MAX_EVIDENCE)
+        .map(|item| {
+            let mut parts = item.splitn(3, '\t');
+            let file = parts.next().unwrap_or_default().to_string();
+            let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+            Evidence {
+                source_file: file,
+                source_line: line,
+                summary: parts.next().unwrap_or_default().to_string(),
+            }
+        })
+        .collect()
 }
 
 fn timestamp_ms(column: &dyn Array, i: usize) -> Option<i64> {

@@ -10,12 +10,17 @@
 //! into a [`Finding`](eastwest_model::Finding) with its evidence (file:line of the records),
 //! the baseline it departs from, and what to do. What a run flagged is not learned as normal.
 //!
-//! To add a detector: a `.sql` file under `src/network/` with its header, one line in
-//! [`network::BUILTIN`], and a golden case under `tests/cases/`.
+//! Event detectors ([`events`]) are the same kind of file over an event table (`table =
+//! "cloudtrail"` in the header, and `dns`, `process`, `audit`): each event table a detector
+//! names is read once per run, and their rows carry their own evidence.
+//!
+//! To add a detector: a `.sql` file under `src/network/` or `src/events/` with its header, one
+//! line in [`network::BUILTIN`] or [`events::BUILTIN`], and a golden case under `tests/cases/`.
 #![deny(missing_docs)]
 
 pub mod baseline;
 pub mod config;
+pub mod events;
 pub mod findings;
 pub mod network;
 pub mod rule;
@@ -123,6 +128,7 @@ pub fn detectors(
     rules_dir: Option<&std::path::Path>,
 ) -> Result<Vec<Box<dyn Detector>>, DetectError> {
     let mut rules: Vec<Rule> = network::builtin()?;
+    rules.extend(events::builtin()?);
     if let Some(dir) = rules_dir {
         let entries = std::fs::read_dir(dir).map_err(|e| DetectError::State {
             path: dir.display().to_string(),

@@ -76,7 +76,19 @@ pub struct Header {
     /// Named thresholds.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Threshold>,
+    /// The table it reads: `connections` (the default), or an event table (`cloudtrail`,
+    /// `dns`, `ssh`, `process`, `audit`), whose detectors return their own evidence as an
+    /// `evidence` list of `file<TAB>line<TAB>summary` texts.
+    #[serde(default = "default_table")]
+    pub table: String,
 }
+
+fn default_table() -> String {
+    CONNECTIONS.to_string()
+}
+
+/// The table network detectors read.
+pub const CONNECTIONS: &str = "connections";
 
 fn default_confidence() -> u8 {
     70

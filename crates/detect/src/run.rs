@@ -73,6 +73,8 @@ pub struct Outcome {
     pub ran: Vec<String>,
     /// Rows of `connections`.
     pub connections: usize,
+    /// Rows of the event tables the event detectors read.
+    pub events: usize,
     /// The traffic's period (epoch ms), window-aligned.
     pub period: Option<(i64, i64)>,
     /// Baseline detectors report from here on.
@@ -144,6 +146,30 @@ pub async fn detect(
     register_management(engine, resolver, inventory, &options.config)?;
     outcome.period = period(engine, options.window_ms).await?;
     let (start, end) = outcome.period.unwrap_or((0, 0));
+
+    // Each event table an enabled detector reads is read once, here, and kept in memory for
+    // all of them.
+    let mut read_tables: Vec<&str> = Vec::new();
+    for detector in &detectors {
+        let header = detector.header();
+        let table = header.table.as_str();
+        if table == crate::rule::CONNECTIONS
+            || read_tables.contains(&table)
+            || !options.config.enabled(&header.id)
+        {
+            continue;
+        }
+        let context = || format!("reading the {table} table");
+        let rows = engine
+            .collect_table(&format!("SELECT * FROM \"{}\"", table.replace('"', "")))
+            .await
+            .map_err(|e| DetectError::query(context(), e))?;
+        outcome.events += rows.iter().map(|b| b.num_rows()).sum::<usize>();
+        engine
+            .register_batches(table, rows)
+            .map_err(|e| DetectError::query(context(), e))?;
+        read_tables.push(table);
+    }
 
     // Detectors that need no baseline run over everything, the learning period included.
     let mut findings: Vec<Finding> = Vec::new();
@@ -297,9 +323,16 @@ async fn run_one(
     let batches = detector.run(engine, &thresholds, detect_from).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let mut keys: Vec<FindingKey> = Vec::new();
+    let events = header.table != crate::rule::CONNECTIONS;
     for (row, first, last) in rows(&batches) {
-        let (finding, _) = finding(header, &row, first, last, &thresholds, resolver);
+        let (mut finding, _) = finding(header, &row, first, last, &thresholds, resolver);
         if findings.iter().any(|f| f.uid == finding.uid) {
+            continue;
+        }
+        if events {
+            // An event detector's row carries its evidence.
+            finding.evidence = crate::findings::row_evidence(&row);
+            findings.push(finding);
             continue;
         }
         keys.push((
@@ -313,7 +346,8 @@ async fn run_one(
         ));
         findings.push(finding);
     }
-    if findings.is_empty() {
+    if findings.is_empty() || events {
+        tracing::info!(detector = %header.id, findings = findings.len(), "Detector ran.");
         return Ok(findings);
     }
     let schema = Arc::new(Schema::new(vec![

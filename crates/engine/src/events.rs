@@ -5,7 +5,8 @@
 //! columns for it, `{prefix}_name`, `{prefix}_kind`, ... `{prefix}_is_internal`, as `flows` and
 //! `connections` do (`src_*` for the address a call, query or login came from; `host_*` for the
 //! host a log was written on; `session_*` for the instance whose role session made a
-//! CloudTrail call). They are computed only when a query asks for them.
+//! CloudTrail call; host columns also get `{prefix}_addr`, the address they resolved to). They
+//! are computed only when a query asks for them.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -132,6 +133,9 @@ impl EventTable {
             // The columns' names and types come from the same function that computes them.
             let empty = side_columns(None, n.prefix, &addresses(&[]), &[], &[]);
             fields.extend(empty.into_iter().map(|(field, _)| field));
+            if n.names == Names::Host {
+                fields.push(host_address_field(n.prefix));
+            }
         }
         Self {
             table,
@@ -302,6 +306,11 @@ fn assemble(
                 &vpcs,
                 &times,
             ));
+            if n.names == Names::Host {
+                let text: datafusion::arrow::array::StringArray =
+                    ips.iter().map(|ip| ip.map(|ip| ip.to_string())).collect();
+                computed.push((host_address_field(n.prefix), Arc::new(text)));
+            }
         }
     }
     let mut columns = Vec::with_capacity(projection.len());
@@ -331,6 +340,16 @@ fn assemble(
         columns,
         &options,
     )?)
+}
+
+/// `{prefix}_addr`: the address a host column resolved to (the host's private address), so
+/// findings about a host can name it like findings about traffic.
+fn host_address_field(prefix: &str) -> Field {
+    Field::new(
+        format!("{prefix}_addr"),
+        datafusion::arrow::datatypes::DataType::Utf8,
+        true,
+    )
 }
 
 /// The address of a host named in a log: an instance id or asset name through the inventory,

@@ -55,9 +55,9 @@ pub struct FlowOptions {
 /// A DataFusion session with eastwest's tables and functions.
 pub struct Engine {
     context: SessionContext,
-    /// The inputs the last `register_logs` listed (name and size), and how many it skipped
-    /// as already read.
-    listed: std::sync::Mutex<(Vec<(String, u64)>, u64)>,
+    /// The inputs the last `register_logs` recognised, by kind, and how many it skipped as
+    /// already read.
+    listed: std::sync::Mutex<(Catalog, u64)>,
 }
 
 impl Engine {
@@ -74,7 +74,7 @@ impl Engine {
         context.register_udf(connections::orientation_function());
         Self {
             context,
-            listed: std::sync::Mutex::new((Vec::new(), 0)),
+            listed: std::sync::Mutex::new((Catalog::default(), 0)),
         }
     }
 
@@ -100,12 +100,7 @@ impl Engine {
         if let Some(read) = &options.already_read {
             files.retain(|f| !read.contains(&(f.name.to_string(), f.size)));
         }
-        if let Ok(mut listed) = self.listed.lock() {
-            *listed = (
-                files.iter().map(|f| (f.name.to_string(), f.size)).collect(),
-                before - files.len() as u64,
-            );
-        }
+        let skipped = before - files.len() as u64;
         let registry = Registry::new(&options.flow);
         let catalog = {
             let (opener, registry, report) =
@@ -119,6 +114,9 @@ impl Engine {
                     )))
                 })?
         };
+        if let Ok(mut listed) = self.listed.lock() {
+            *listed = (catalog.clone(), skipped);
+        }
         let flow_files: Vec<Input> = catalog
             .files_of(&[LogKind::FlowText, LogKind::FlowParquet])
             .into_iter()
@@ -173,10 +171,22 @@ impl Engine {
         Ok(report)
     }
 
-    /// The inputs the last [`Engine::register_logs`] listed (name and size), and how many it
-    /// left out as already read.
-    pub fn listed(&self) -> (Vec<(String, u64)>, u64) {
-        self.listed.lock().map(|l| l.clone()).unwrap_or_default()
+    /// The inputs of `kinds` the last [`Engine::register_logs`] recognised (name and size), and
+    /// how many inputs of any kind it left out as already read. A caller that keeps a ledger of
+    /// what it consumed asks for the kinds it reads, so files of other kinds are not marked
+    /// read before anything read them.
+    pub fn listed(&self, kinds: &[LogKind]) -> (Vec<(String, u64)>, u64) {
+        self.listed
+            .lock()
+            .map(|l| {
+                let files =
+                    l.0.files_of(kinds)
+                        .into_iter()
+                        .map(|f| (f.name.to_string(), f.size))
+                        .collect();
+                (files, l.1)
+            })
+            .unwrap_or_default()
     }
 
     /// Registers the `assets` table: one row per network interface of the inventory.

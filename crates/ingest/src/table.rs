@@ -47,6 +47,11 @@ pub struct Column {
     pub doc: &'static str,
 }
 
+/// A column, for the tables' static definitions.
+pub const fn column(name: &'static str, kind: ColumnType, doc: &'static str) -> Column {
+    Column { name, kind, doc }
+}
+
 /// An event table: its name and columns (without the three `source_*` columns, which every
 /// table ends with).
 #[derive(Debug)]
@@ -217,6 +222,8 @@ pub struct EventRead<'a> {
     table: &'static TableDef,
     selection: &'a EventSelection,
     builders: Vec<ColumnBuilder>,
+    /// For each of the table's own columns, whether the scan wants it.
+    wanted_columns: Vec<bool>,
     rows: usize,
     /// Counts and problems of this input.
     pub tally: &'a mut InputTally,
@@ -242,17 +249,30 @@ impl<'a> EventRead<'a> {
             .filter_map(|&i| kinds.get(i).copied())
             .map(ColumnBuilder::new)
             .collect();
+        let mut wanted_columns = vec![false; table.columns.len()];
+        for &i in &selection.projection {
+            if let Some(wanted) = wanted_columns.get_mut(i) {
+                *wanted = true;
+            }
+        }
         Self {
             file,
             table,
             selection,
             builders,
+            wanted_columns,
             rows: 0,
             tally,
             report,
             emit,
             wanted: true,
         }
+    }
+
+    /// For each of the table's own columns (in order), whether the scan wants it: a source may
+    /// leave the others null instead of copying their text.
+    pub fn wanted_columns(&self) -> &[bool] {
+        &self.wanted_columns
     }
 
     /// The table being read.

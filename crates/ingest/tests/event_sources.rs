@@ -617,3 +617,75 @@ this line is not syslog at all
     // The cron line is a well-formed line of another program: counted, not a problem.
     assert!(read.report.summary().filtered >= 1);
 }
+
+#[test]
+fn resolver_queries_in_s3_and_cloudwatch_layouts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let query = |name: &str, ip: &str| {
+        serde_json::json!({
+            "version": "1.100000", "account_id": "111122223333", "region": "us-east-1",
+            "vpc_id": "vpc-0abc", "query_timestamp": "2026-11-23T09:00:00Z",
+            "query_name": name, "query_type": "TXT", "query_class": "IN", "rcode": "NOERROR",
+            "answers": [], "srcaddr": ip, "srcport": "53123", "transport": "UDP",
+            "srcids": {"instance": "i-0abc12345def67890"}
+        })
+        .to_string()
+    };
+    // S3 delivery: gzip JSON lines, one of them damaged.
+    let s3 = root.join("AWSLogs/111122223333/vpcdnsquerylogs/vpc-0abc/2026/11/23");
+    std::fs::create_dir_all(&s3).expect("mkdir");
+    let lines = format!(
+        "{}\n{{\"query_timestamp\": \"yesterday\", \"query_name\": \"x.\", \"srcaddr\": \"10.0.0.9\"}}\n{}\n",
+        query("a.example.", "10.0.0.5"),
+        query("b.example.", "10.0.0.6")
+    );
+    std::fs::write(s3.join("q.log.gz"), gzip(lines.as_bytes())).expect("write");
+    // CloudWatch Logs: an export, and a Firehose delivery (with a control message) in one file.
+    let export = serde_json::json!({"events": [
+        {"message": query("c.example.", "10.0.0.7")},
+        {"message": query("d.example.", "10.0.0.8")}
+    ]});
+    let firehose = serde_json::json!({"messageType": "DATA_MESSAGE", "logGroup": "resolver",
+        "logEvents": [{"id": "1", "timestamp": 1, "message": query("e.example.", "10.0.0.9")}]});
+    let control = serde_json::json!({"messageType": "CONTROL_MESSAGE", "logEvents": []});
+    std::fs::write(
+        root.join("cloudwatch.json"),
+        format!("{export}\n{firehose}{control}"),
+    )
+    .expect("write");
+    let read = read_table(&[root.to_path_buf()], "dns");
+    let rows = read.records();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["query_name"].as_deref().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a.example.",
+            "b.example.",
+            "c.example.",
+            "d.example.",
+            "e.example."
+        ]
+    );
+    let problems = read.report.problems();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("q.log.gz:2: Resolver query without a readable query_timestamp"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r["instance_id"].as_deref() == Some("i-0abc12345def67890"))
+    );
+    assert_eq!(rows[0]["source_port"].as_deref(), Some("53123"));
+    assert_eq!(rows[0]["source_line"].as_deref(), Some("1"));
+    assert_eq!(rows[1]["source_line"].as_deref(), Some("3"));
+    assert_eq!(rows[3]["source_event"].as_deref(), Some("2"));
+    assert_eq!(read.catalog.counts().get(&LogKind::ResolverQuery), Some(&2));
+}

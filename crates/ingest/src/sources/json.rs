@@ -52,15 +52,17 @@ pub fn values(
     }
 }
 
-/// Line numbers of byte offsets that mostly move forward, counted incrementally.
+/// Line numbers of byte offsets that mostly move forward, counted incrementally: asking for
+/// each event's line costs the bytes since the previous one, not since the start.
 #[derive(Default)]
-struct Lines {
+pub struct Lines {
     offset: usize,
     line: u64,
 }
 
 impl Lines {
-    fn line_at(&mut self, content: &[u8], offset: usize) -> u64 {
+    /// 1-based line of byte `offset` of `content` (the same content on every call).
+    pub fn line_at(&mut self, content: &[u8], offset: usize) -> u64 {
         let target = offset.min(content.len());
         if target < self.offset {
             self.offset = 0;
@@ -168,14 +170,6 @@ pub fn utc_time(text: &str) -> Option<i64> {
     eastwest_model::time::parse_rfc3339(&format!("{date}T{time}{zone}"))
 }
 
-/// 1-based line of a byte offset in `content`.
-pub fn line_of(content: &[u8], offset: usize) -> u64 {
-    content
-        .get(..offset.min(content.len()))
-        .map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64)
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,7 +210,9 @@ mod tests {
             Some(CloudWatch::Events(vec![Some("x".into()), None]))
         );
         assert_eq!(cloudwatch(&raw(r#"{"eventVersion":"1.08"}"#)), None);
-        assert_eq!(line_of(b"a\nb\nc", 4), 3);
+        let mut lines = Lines::default();
+        assert_eq!(lines.line_at(b"a\nb\nc", 4), 3);
+        assert_eq!(lines.line_at(b"a\nb\nc", 1), 1);
         assert_eq!(utc_time("1970-01-01T00:00:01Z"), Some(1000));
         assert_eq!(utc_time("1970-01-01 00:00:01"), Some(1000));
         assert_eq!(utc_time("1970-01-01 01:00:01+01:00"), Some(1000));

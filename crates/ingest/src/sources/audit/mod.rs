@@ -10,7 +10,9 @@ use std::io::Read;
 use eastwest_model::{LogKind, Position};
 
 use super::{Container, Sniff, Source, path_host};
-use crate::table::{Column, ColumnType, EventRead, Line, TableDef, Value, bounded, for_each_line};
+use crate::table::{
+    ColumnType, EventRead, Line, TableDef, Value, bounded, column as col, for_each_line,
+};
 
 /// The `process` table's columns, in order.
 pub static PROCESS: TableDef = TableDef {
@@ -135,10 +137,6 @@ pub static AUDIT: TableDef = TableDef {
 
 /// The tables this kind feeds.
 static AUDITD_TABLES: [&TableDef; 2] = [&PROCESS, &AUDIT];
-
-const fn col(name: &'static str, kind: ColumnType, doc: &'static str) -> Column {
-    Column { name, kind, doc }
-}
 
 /// Lines of the head looked at when recognising an audit log.
 const SNIFF_LINES: usize = 20;

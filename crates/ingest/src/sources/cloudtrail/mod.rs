@@ -8,6 +8,7 @@
 //! issuer and name: an instance id for instance-role sessions); request parameters, response
 //! elements and resources are kept as JSON text for detectors to pick apart.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use eastwest_model::{LogKind, Position};
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Container, Sniff, Source, json};
-use crate::table::{Column, ColumnType, EventRead, TableDef, Value, bounded};
+use crate::table::{ColumnType, EventRead, TableDef, Value, bounded, column as col};
 
 /// Largest CloudTrail file read, after decompression. CloudTrail delivers a file every five
 /// minutes per region, rarely beyond a few tens of megabytes; the bound stops a runaway file
@@ -148,10 +149,6 @@ pub static CLOUDTRAIL: TableDef = TableDef {
 /// The tables this kind feeds.
 static CLOUDTRAIL_TABLES: [&TableDef; 1] = [&CLOUDTRAIL];
 
-const fn col(name: &'static str, kind: ColumnType, doc: &'static str) -> Column {
-    Column { name, kind, doc }
-}
-
 /// CloudTrail events.
 pub struct CloudTrailSource;
 
@@ -263,11 +260,12 @@ impl Reader<'_, '_> {
             return true;
         };
         let mut search = 0;
+        let mut lines = json::Lines::default();
         for item in items {
             // Each item's line: its text after the previous one's (items are in order).
             let at = json::find(text.as_bytes(), item.get().as_bytes(), search).unwrap_or(search);
             search = at + item.get().len();
-            let item_line = line + json::line_of(text.as_bytes(), at) - 1;
+            let item_line = line + lines.line_at(text.as_bytes(), at) - 1;
             *self.events += 1;
             let number = *self.events;
             if !self.object(item, item_line, Some(number)) {
@@ -328,12 +326,13 @@ impl Reader<'_, '_> {
         if let Some(records) = envelope.records {
             let text = value.get().as_bytes();
             let mut search = 0;
+            let mut lines = json::Lines::default();
             for record in records {
                 let at = json::find(text, record.get().as_bytes(), search).unwrap_or(search);
                 search = at + record.get().len();
                 *self.events += 1;
                 let number = *self.events;
-                let record_line = line + json::line_of(text, at) - 1;
+                let record_line = line + lines.line_at(text, at) - 1;
                 if !self.event(record.get(), record_line, Some(number)) {
                     return false;
                 }
@@ -368,7 +367,11 @@ impl Reader<'_, '_> {
                 return true;
             }
         };
-        match record.values() {
+        let values = {
+            let wanted = self.read.wanted_columns();
+            record.values(&|i| wanted.get(i).copied().unwrap_or(false))
+        };
+        match values {
             Ok(values) => self.read.row(&values, line, event),
             Err(reason) => {
                 self.read.malformed(position, reason);
@@ -402,69 +405,95 @@ impl Flag {
     }
 }
 
+/// Text that borrows from the event's JSON unless it holds escapes: most values are copied
+/// only when a query asks for their column.
+type Text<'a> = Option<Cow<'a, str>>;
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Record<'a> {
-    event_time: Option<String>,
+    #[serde(borrow)]
+    event_time: Text<'a>,
     /// Collectors that re-ship CloudTrail (Logstash, and so the OTRF datasets) move eventTime
     /// to their own `@timestamp`.
-    #[serde(rename = "@timestamp")]
-    collector_time: Option<String>,
-    event_source: Option<String>,
-    event_name: Option<String>,
-    event_type: Option<String>,
-    event_category: Option<String>,
-    aws_region: Option<String>,
-    #[serde(rename = "sourceIPAddress")]
-    source_ip_address: Option<String>,
-    user_agent: Option<String>,
-    user_identity: Option<Identity>,
-    error_code: Option<String>,
-    error_message: Option<String>,
+    #[serde(rename = "@timestamp", borrow)]
+    collector_time: Text<'a>,
+    #[serde(borrow)]
+    event_source: Text<'a>,
+    #[serde(borrow)]
+    event_name: Text<'a>,
+    #[serde(borrow)]
+    event_type: Text<'a>,
+    #[serde(borrow)]
+    event_category: Text<'a>,
+    #[serde(borrow)]
+    aws_region: Text<'a>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    source_ip_address: Text<'a>,
+    #[serde(borrow)]
+    user_agent: Text<'a>,
+    #[serde(borrow)]
+    user_identity: Option<Identity<'a>>,
+    #[serde(borrow)]
+    error_code: Text<'a>,
+    #[serde(borrow)]
+    error_message: Text<'a>,
     #[serde(borrow)]
     request_parameters: Option<&'a RawValue>,
     #[serde(borrow)]
     response_elements: Option<&'a RawValue>,
     #[serde(borrow)]
     resources: Option<&'a RawValue>,
-    vpc_endpoint_id: Option<String>,
-    #[serde(rename = "eventID")]
-    event_id: Option<String>,
-    #[serde(rename = "requestID")]
-    request_id: Option<String>,
-    recipient_account_id: Option<String>,
+    #[serde(borrow)]
+    vpc_endpoint_id: Text<'a>,
+    #[serde(rename = "eventID", borrow)]
+    event_id: Text<'a>,
+    #[serde(rename = "requestID", borrow)]
+    request_id: Text<'a>,
+    #[serde(borrow)]
+    recipient_account_id: Text<'a>,
     read_only: Option<Flag>,
     management_event: Option<Flag>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Identity {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    principal_id: Option<String>,
-    arn: Option<String>,
-    account_id: Option<String>,
-    access_key_id: Option<String>,
-    user_name: Option<String>,
-    invoked_by: Option<String>,
-    session_context: Option<SessionContext>,
+struct Identity<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    principal_id: Text<'a>,
+    #[serde(borrow)]
+    arn: Text<'a>,
+    #[serde(borrow)]
+    account_id: Text<'a>,
+    #[serde(borrow)]
+    access_key_id: Text<'a>,
+    #[serde(borrow)]
+    user_name: Text<'a>,
+    #[serde(borrow)]
+    invoked_by: Text<'a>,
+    #[serde(borrow)]
+    session_context: Option<SessionContext<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct SessionContext {
-    session_issuer: Option<Issuer>,
+struct SessionContext<'a> {
+    #[serde(borrow)]
+    session_issuer: Option<Issuer<'a>>,
     attributes: Option<Attributes>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Issuer {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    arn: Option<String>,
-    user_name: Option<String>,
+struct Issuer<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    arn: Text<'a>,
+    #[serde(borrow)]
+    user_name: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -473,9 +502,34 @@ struct Attributes {
     mfa_authenticated: Option<Flag>,
 }
 
+/// A row being built: values of columns the scan does not want stay null (not copied).
+struct RowValues<'w> {
+    values: Vec<Value>,
+    wants: &'w dyn Fn(usize) -> bool,
+}
+
+impl RowValues<'_> {
+    fn text(&mut self, text: Option<&str>) {
+        let wanted = (self.wants)(self.values.len());
+        self.values.push(match text {
+            Some(t) if wanted => Value::Text(bounded(t).to_string()),
+            _ => Value::Null,
+        });
+    }
+
+    fn json(&mut self, raw: Option<&RawValue>) {
+        self.text(raw.map(RawValue::get).filter(|t| *t != "null"));
+    }
+
+    fn value(&mut self, value: Value) {
+        let wanted = (self.wants)(self.values.len());
+        self.values.push(if wanted { value } else { Value::Null });
+    }
+}
+
 impl Record<'_> {
-    /// The row, or why the event cannot be one.
-    fn values(self) -> Result<Vec<Value>, String> {
+    /// The row (the columns `wants` says no to left null), or why the event cannot be one.
+    fn values(self, wants: &dyn Fn(usize) -> bool) -> Result<Vec<Value>, String> {
         let Some(time_text) = self
             .event_time
             .as_deref()
@@ -492,62 +546,54 @@ impl Record<'_> {
         let identity = self.user_identity.unwrap_or_default();
         let context = identity.session_context.unwrap_or_default();
         let issuer = context.session_issuer.unwrap_or_default();
-        let session_name = identity
-            .arn
+        let session_name = identity.arn.as_deref().and_then(role_session_name);
+        let instance = session_name.filter(|name| is_instance_id(name));
+        let user_name = identity
+            .user_name
             .as_deref()
-            .and_then(role_session_name)
-            .map(str::to_string);
-        let instance = session_name
-            .as_deref()
-            .filter(|name| is_instance_id(name))
-            .map(str::to_string);
-        let user_name = identity.user_name.or(issuer.user_name);
-        let json = |raw: Option<&RawValue>| {
-            Value::text(
-                raw.map(RawValue::get)
-                    .filter(|t| *t != "null")
-                    .map(|t| bounded(t).to_string()),
-            )
+            .or(issuer.user_name.as_deref());
+        let mut row = RowValues {
+            values: Vec::with_capacity(CLOUDTRAIL.columns.len()),
+            wants,
         };
-        let text = |t: Option<String>| Value::text(t.map(|t| bounded(&t).to_string()));
-        Ok(vec![
-            Value::Time(time),
-            text(self.event_source),
-            text(self.event_name),
-            text(self.event_type),
-            text(self.event_category),
-            text(self.aws_region),
-            text(self.source_ip_address),
-            text(self.user_agent),
-            text(identity.kind),
-            text(identity.arn),
-            text(identity.principal_id),
-            text(identity.account_id),
-            text(user_name),
-            text(identity.access_key_id),
-            text(issuer.arn),
-            text(issuer.kind),
-            text(session_name),
-            text(instance),
-            Value::bool(
-                context
-                    .attributes
-                    .and_then(|a| a.mfa_authenticated)
-                    .and_then(|f| f.value()),
-            ),
-            text(identity.invoked_by),
-            text(self.error_code),
-            text(self.error_message),
-            json(self.request_parameters),
-            json(self.response_elements),
-            json(self.resources),
-            text(self.vpc_endpoint_id),
-            text(self.event_id),
-            text(self.request_id),
-            text(self.recipient_account_id),
-            Value::bool(self.read_only.and_then(|f| f.value())),
-            Value::bool(self.management_event.and_then(|f| f.value())),
-        ])
+        // The time is always kept: the time window is applied to it.
+        row.values.push(Value::Time(time));
+        row.text(self.event_source.as_deref());
+        row.text(self.event_name.as_deref());
+        row.text(self.event_type.as_deref());
+        row.text(self.event_category.as_deref());
+        row.text(self.aws_region.as_deref());
+        row.text(self.source_ip_address.as_deref());
+        row.text(self.user_agent.as_deref());
+        row.text(identity.kind.as_deref());
+        row.text(identity.arn.as_deref());
+        row.text(identity.principal_id.as_deref());
+        row.text(identity.account_id.as_deref());
+        row.text(user_name);
+        row.text(identity.access_key_id.as_deref());
+        row.text(issuer.arn.as_deref());
+        row.text(issuer.kind.as_deref());
+        row.text(session_name);
+        row.text(instance);
+        row.value(Value::bool(
+            context
+                .attributes
+                .and_then(|a| a.mfa_authenticated)
+                .and_then(|f| f.value()),
+        ));
+        row.text(identity.invoked_by.as_deref());
+        row.text(self.error_code.as_deref());
+        row.text(self.error_message.as_deref());
+        row.json(self.request_parameters);
+        row.json(self.response_elements);
+        row.json(self.resources);
+        row.text(self.vpc_endpoint_id.as_deref());
+        row.text(self.event_id.as_deref());
+        row.text(self.request_id.as_deref());
+        row.text(self.recipient_account_id.as_deref());
+        row.value(Value::bool(self.read_only.and_then(|f| f.value())));
+        row.value(Value::bool(self.management_event.and_then(|f| f.value())));
+        Ok(row.values)
     }
 }
 

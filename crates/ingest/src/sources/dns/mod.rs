@@ -9,7 +9,7 @@ use eastwest_model::{LogKind, Position};
 use serde::Deserialize;
 
 use super::{Container, Sniff, Source, json};
-use crate::table::{Column, ColumnType, EventRead, TableDef, Value, bounded};
+use crate::table::{ColumnType, EventRead, TableDef, Value, bounded, column as col};
 
 /// Largest query-log file read, after decompression. S3 delivery rolls files every few
 /// minutes; the bound stops a runaway file from taking all memory.
@@ -84,10 +84,6 @@ pub static DNS: TableDef = TableDef {
 
 /// The tables this kind feeds.
 static DNS_TABLES: [&TableDef; 1] = [&DNS];
-
-const fn col(name: &'static str, kind: ColumnType, doc: &'static str) -> Column {
-    Column { name, kind, doc }
-}
 
 /// Route 53 Resolver query logs.
 pub struct ResolverQuerySource;

@@ -11,7 +11,9 @@ use eastwest_model::{LogKind, Position};
 use serde::Deserialize;
 
 use super::{Container, Sniff, Source, json, path_host};
-use crate::table::{Column, ColumnType, EventRead, Line, TableDef, Value, bounded, for_each_line};
+use crate::table::{
+    ColumnType, EventRead, Line, TableDef, Value, bounded, column as col, for_each_line,
+};
 
 /// The `ssh` table's columns, in order.
 pub static SSH: TableDef = TableDef {
@@ -104,10 +106,6 @@ pub static SSH: TableDef = TableDef {
 
 /// The tables this kind feeds.
 static SSH_TABLES: [&TableDef; 1] = [&SSH];
-
-const fn col(name: &'static str, kind: ColumnType, doc: &'static str) -> Column {
-    Column { name, kind, doc }
-}
 
 /// Lines of the head looked at when recognising an auth log.
 const SNIFF_LINES: usize = 20;
