@@ -18,6 +18,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "account-manipulation.sql",
         include_str!("account-manipulation.sql"),
     ),
+    (
+        "network-defense-tamper.sql",
+        include_str!("network-defense-tamper.sql"),
+    ),
+    (
+        "failed-logins-across-hosts.sql",
+        include_str!("failed-logins-across-hosts.sql"),
+    ),
 ];
 
 /// The built-in rules, parsed.
