@@ -18,12 +18,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// The record count the simulator reported on standard error.
 fn reported_records(stderr: &str) -> u64 {
-    let words: Vec<&str> = stderr.split_whitespace().collect();
-    let at = words
-        .iter()
-        .position(|w| *w == "flow")
-        .expect("summary line");
-    words[at - 1].parse().expect("a count")
+    reported(stderr, "flow")
 }
 
 fn query(dir: &Path, sql: &str) -> String {
@@ -257,7 +252,7 @@ fn audit_compares_rules_with_the_flows() {
     );
 }
 
-/// The count the simulator reported before `what` ("CloudTrail", "DNS", "host").
+/// The count the simulator reported before `what` ("flow", "CloudTrail", "DNS", "host").
 fn reported(stderr: &str, what: &str) -> u64 {
     let words: Vec<&str> = stderr.split_whitespace().collect();
     let at = words.iter().position(|w| *w == what).expect("summary line");

@@ -87,6 +87,15 @@ fn default_table() -> String {
     CONNECTIONS.to_string()
 }
 
+/// Parses built-in detector files (name and text, compiled in); their origin is
+/// `builtin:<file>`.
+pub fn builtin(files: &[(&str, &str)]) -> Result<Vec<Rule>, RuleError> {
+    files
+        .iter()
+        .map(|(file, text)| Rule::parse(text, &format!("builtin:{file}")))
+        .collect()
+}
+
 /// The table network detectors read.
 pub const CONNECTIONS: &str = "connections";
 

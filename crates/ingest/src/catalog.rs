@@ -74,18 +74,6 @@ impl Catalog {
         Self { files }
     }
 
-    /// A catalog of inputs whose kinds are already known (`Input::kind` set); others are left
-    /// out.
-    pub fn from_known(inputs: Vec<Input>) -> Self {
-        let mut files: BTreeMap<LogKind, Vec<Input>> = BTreeMap::new();
-        for input in inputs {
-            if let Some(kind) = input.kind {
-                files.entry(kind).or_default().push(input);
-            }
-        }
-        Self { files }
-    }
-
     /// The inputs of one kind, in listing order.
     pub fn files(&self, kind: LogKind) -> &[Input] {
         self.files.get(&kind).map_or(&[], Vec::as_slice)

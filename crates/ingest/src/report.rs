@@ -141,30 +141,13 @@ impl Report {
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let s = &tally.summary;
-        let total = &mut inner.summary;
-        total.files_read += s.files_read;
-        total.files_skipped += s.files_skipped;
-        total.files_unreadable += s.files_unreadable;
-        total.files_pruned += s.files_pruned;
-        total.malformed += s.malformed;
-        total.headers += s.headers;
-        total.nodata += s.nodata;
-        total.skipdata += s.skipdata;
-        total.out_of_window += s.out_of_window;
-        total.filtered += s.filtered;
+        // The totals' records and bytes come from the atomics (see `summary`).
+        inner.summary.add(&tally.summary);
         if tally.problem_count > 0 {
             *inner.problems_per_file.entry(file.to_string()).or_default() += tally.problem_count;
         }
         if let Some(kind) = tally.kind {
-            let per = inner.kinds.entry(kind).or_default();
-            per.files_read += s.files_read;
-            per.files_skipped += s.files_skipped;
-            per.files_unreadable += s.files_unreadable;
-            per.records += s.records;
-            per.malformed += s.malformed;
-            per.out_of_window += s.out_of_window;
-            per.filtered += s.filtered;
+            inner.kinds.entry(kind).or_default().add(&tally.summary);
         }
         inner.problems.extend(tally.problems);
         for (interface, gap) in tally.gaps {

@@ -222,6 +222,8 @@ pub struct EventRead<'a> {
     table: &'static TableDef,
     selection: &'a EventSelection,
     builders: Vec<ColumnBuilder>,
+    /// The schema of the batches: the selected columns.
+    schema: SchemaRef,
     /// For each of the table's own columns, whether the scan wants it.
     wanted_columns: Vec<bool>,
     rows: usize,
@@ -249,6 +251,12 @@ impl<'a> EventRead<'a> {
             .filter_map(|&i| kinds.get(i).copied())
             .map(ColumnBuilder::new)
             .collect();
+        // A projection the table does not have builds no columns: flush reports it.
+        let schema = table
+            .schema()
+            .project(&selection.projection)
+            .map(Arc::new)
+            .unwrap_or_else(|_| Arc::new(Schema::empty()));
         let mut wanted_columns = vec![false; table.columns.len()];
         for &i in &selection.projection {
             if let Some(wanted) = wanted_columns.get_mut(i) {
@@ -260,6 +268,7 @@ impl<'a> EventRead<'a> {
             table,
             selection,
             builders,
+            schema,
             wanted_columns,
             rows: 0,
             tally,
@@ -273,11 +282,6 @@ impl<'a> EventRead<'a> {
     /// leave the others null instead of copying their text.
     pub fn wanted_columns(&self) -> &[bool] {
         &self.wanted_columns
-    }
-
-    /// The table being read.
-    pub fn table(&self) -> &'static TableDef {
-        self.table
     }
 
     /// Adds one event: `values` are the table's columns in order (without the `source_*` ones;
@@ -333,11 +337,6 @@ impl<'a> EventRead<'a> {
         self.tally.unreadable(self.file, reason);
     }
 
-    /// False once the consumer wants no more rows.
-    pub fn wanted(&self) -> bool {
-        self.wanted
-    }
-
     /// Emits the rows built so far.
     pub fn flush(&mut self) {
         if self.rows == 0 {
@@ -351,10 +350,7 @@ impl<'a> EventRead<'a> {
         let rows = std::mem::take(&mut self.rows);
         self.report.add_records(rows as u64);
         self.tally.summary.records += rows as u64;
-        let schema = match self.table.schema().project(&self.selection.projection) {
-            Ok(schema) => Arc::new(schema),
-            Err(e) => return self.unreadable(format!("projection: {e}")),
-        };
+        let schema = Arc::clone(&self.schema);
         let options = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
         match RecordBatch::try_new_with_options(schema, columns, &options) {
             Ok(batch) if self.wanted => self.wanted = (self.emit)(batch),

@@ -154,6 +154,24 @@ pub struct ReadSummary {
     pub filtered: u64,
 }
 
+impl ReadSummary {
+    /// Adds another summary's counts to this one.
+    pub fn add(&mut self, other: &ReadSummary) {
+        self.files_read += other.files_read;
+        self.files_skipped += other.files_skipped;
+        self.files_unreadable += other.files_unreadable;
+        self.files_pruned += other.files_pruned;
+        self.bytes_read += other.bytes_read;
+        self.records += other.records;
+        self.malformed += other.malformed;
+        self.headers += other.headers;
+        self.nodata += other.nodata;
+        self.skipdata += other.skipdata;
+        self.out_of_window += other.out_of_window;
+        self.filtered += other.filtered;
+    }
+}
+
 /// How bad a finding is, on OCSF's scale (`severity_id` 1-5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -29,10 +29,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 /// The built-in rules, parsed.
 pub fn builtin() -> Result<Vec<Rule>, RuleError> {
-    BUILTIN
-        .iter()
-        .map(|(file, text)| Rule::parse(text, &format!("builtin:{file}")))
-        .collect()
+    crate::rule::builtin(BUILTIN)
 }
 
 #[cfg(test)]

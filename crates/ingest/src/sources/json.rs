@@ -76,7 +76,8 @@ impl Lines {
     }
 }
 
-fn skip_space(content: &[u8], from: usize) -> usize {
+/// The offset of the first non-blank byte at or after `from`.
+pub fn skip_space(content: &[u8], from: usize) -> usize {
     from + content.get(from..).map_or(0, |tail| {
         tail.iter().take_while(|b| b.is_ascii_whitespace()).count()
     })

@@ -162,8 +162,8 @@ impl Source for DigestSource {
 
     fn recognise(&self, sniff: &Sniff<'_>) -> bool {
         sniff.container == Container::Json
-            && contains(sniff.head, b"\"digestPublicKeyFingerprint\"")
-            && contains(sniff.head, b"\"digestStartTime\"")
+            && json::has_key(sniff.head, "digestPublicKeyFingerprint")
+            && json::has_key(sniff.head, "digestStartTime")
     }
 
     fn skipped(&self) -> bool {
@@ -379,10 +379,6 @@ impl Reader<'_, '_> {
             }
         }
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// A flag CloudTrail writes as a boolean (S3 delivery) or a string (CloudTrail Lake, some

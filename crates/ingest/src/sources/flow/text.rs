@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::FlowContext;
 use super::parse::{BATCH_ROWS, LineOutcome, LineParser, MAX_LINE_BYTES, quote};
 use crate::report::{InputTally, Report};
+use crate::sources::json;
 
 /// Bytes read from storage at a time.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -225,7 +226,7 @@ pub fn read_json(
     let mut event_number = 0u64;
     let mut offset = 0usize;
     let mut current_group: Option<String> = None;
-    let mut lines = LineCounter::default();
+    let mut lines = json::Lines::default();
     while offset < content.len() {
         let mut stream =
             serde_json::Deserializer::from_slice(&content[offset..]).into_iter::<Envelope>();
@@ -253,7 +254,7 @@ pub fn read_json(
             }
             if let Some(message) = envelope.message {
                 event_number += 1;
-                let line = lines.line_at(&content, object_start);
+                let line = lines.line_at(&content, json::skip_space(&content, object_start));
                 if !read.line(message.as_bytes(), Position::Line(line)) {
                     return;
                 }
@@ -280,7 +281,7 @@ pub fn read_json(
         let Some((object_start, error)) = failed_at else {
             break;
         };
-        let line = lines.line_at(&content, object_start);
+        let line = lines.line_at(&content, json::skip_space(&content, object_start));
         read.tally.problem(
             read.file,
             Position::Line(line),
@@ -293,30 +294,6 @@ pub fn read_json(
         offset = next;
     }
     read.flush();
-}
-
-/// Line numbers of byte offsets that only move forward, counted incrementally.
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    line: u64,
-}
-
-impl LineCounter {
-    /// 1-based line of the first non-blank byte at or after `offset`.
-    fn line_at(&mut self, content: &[u8], offset: usize) -> u64 {
-        let mut target = offset.min(content.len());
-        while target < content.len() && content[target].is_ascii_whitespace() {
-            target += 1;
-        }
-        if target < self.offset {
-            self.offset = 0;
-            self.line = 0;
-        }
-        self.line += memchr::memchr_iter(b'\n', &content[self.offset..target]).count() as u64;
-        self.offset = target;
-        self.line + 1
-    }
 }
 
 fn next_object_line(content: &[u8], from: usize) -> Option<usize> {
