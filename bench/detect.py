@@ -10,7 +10,9 @@ once each (the large sets take minutes):
 - eastwest `query "SELECT count(*) FROM flows"`: the bare read, every field of every line
   parsed and checked;
 - eastwest `detect --learn 12h --inventory ...`: the read, `connections`, every detector, the
-  baseline learned from the first twelve hours;
+  baseline learned from the first twelve hours; once over the flow logs alone and once over
+  every log kind the simulator writes (CloudTrail, Resolver queries, auth and audit logs
+  besides), so that the event sources' cost shows;
 - DuckDB: `count(*)` and the connections aggregation over `read_csv` of the same gzip files.
 
 Wall-clock seconds and peak resident memory (the child's own, from wait4) are recorded. The
@@ -114,12 +116,20 @@ def main() -> int:
         records = int(count.strip().splitlines()[-1])
         detect_s, detect_mib, findings = measure(common + ["detect", "--learn", "12h", "--format", "json",
                                                            "--inventory", str(out / "inventory"), str(flow_dir)])
+        all_s, all_mib, all_findings = measure(common + ["detect", "--learn", "12h", "--format", "json",
+                                                         "--inventory", str(out / "inventory"), str(out / "logs")])
+        _, _, events = measure(common + ["query", "--format", "csv",
+                                         "SELECT (SELECT count(*) FROM cloudtrail) + (SELECT count(*) FROM dns) "
+                                         "+ (SELECT count(*) FROM ssh) + (SELECT count(*) FROM process) "
+                                         "+ (SELECT count(*) FROM audit) AS n", str(out / "logs")])
+        event_rows = int(events.strip().splitlines()[-1])
         duck_count = duck_conn = None
         if not args.no_duckdb:
             glob = f"{flow_dir}/**/*.log.gz"
             duck_count = duckdb_run(f"SELECT count(*) FROM read_csv('{glob}', delim=' ', header=true, compression='gzip', all_varchar=true)", args.threads)
             duck_conn = duckdb_run(DUCKDB_CONNECTIONS.format(glob=glob), args.threads)
-        rows.append((hosts, records, read_s, read_mib, detect_s, detect_mib, len(findings.splitlines()), duck_count, duck_conn))
+        rows.append((hosts, records, read_s, read_mib, detect_s, detect_mib, len(findings.splitlines()), duck_count, duck_conn,
+                     event_rows, all_s, all_mib, len(all_findings.splitlines())))
         print(f"{hosts} hosts, {records} records: read {read_s:.1f} s {read_mib:.0f} MiB; detect {detect_s:.1f} s {detect_mib:.0f} MiB; "
               f"DuckDB count {duck_count} s, connections {duck_conn} s", file=sys.stderr)
 
@@ -129,13 +139,17 @@ def main() -> int:
              "gzip S3 layout); each command run once. *detect* reads the records once into `connections` (oriented, "
              "deduplicated across ENIs, per hour, both sides named through the inventory), learns the baseline from "
              "the first 12 hours and runs every detector. DuckDB runs `count(*)` and the same per-ENI then per-connection "
-             "aggregation (without orientation by flags, asset names or detectors) over `read_csv` of the same files.", "",
-             "| hosts | records | eastwest read | eastwest detect | detect / read | peak memory read / detect | findings | DuckDB count | DuckDB connections aggregation |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for hosts, records, read_s, read_mib, detect_s, detect_mib, findings, duck_count, duck_conn in rows:
+             "aggregation (without orientation by flags, asset names or detectors) over `read_csv` of the same files. "
+             "*detect, every kind* runs the same over the simulator's CloudTrail, Resolver query, auth and audit logs "
+             "as well (each event table read once, every event detector over it, the activity baseline learned).", "",
+             "| hosts | records | eastwest read | eastwest detect | detect / read | peak memory read / detect | findings | DuckDB count | DuckDB connections aggregation | event rows | detect, every kind | peak memory | findings |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (hosts, records, read_s, read_mib, detect_s, detect_mib, findings, duck_count, duck_conn,
+         event_rows, all_s, all_mib, all_findings) in rows:
         duck = lambda s: f"{s:.2f} s" if s is not None else "-"
         lines.append(f"| {hosts} | {records:,} | {read_s:.2f} s | {detect_s:.2f} s | {detect_s / read_s:.2f}× | "
-                     f"{read_mib:.0f} / {detect_mib:.0f} MiB | {findings} | {duck(duck_count)} | {duck(duck_conn)} |")
+                     f"{read_mib:.0f} / {detect_mib:.0f} MiB | {findings} | {duck(duck_count)} | {duck(duck_conn)} | "
+                     f"{event_rows:,} | {all_s:.2f} s | {all_mib:.0f} MiB | {all_findings} |")
     lines += [""] + [f"- {note}" for note in args.note] + ["", END, ""]
     section = "\n".join(lines)
     text = args.report.read_text() if args.report.exists() else "# Benchmarks\n"

@@ -260,10 +260,10 @@ pub fn list(args: DetectorsArgs) -> Result<ExitCode> {
             h.attack.join(", "),
             h.severity,
             h.confidence,
-            if h.needs_baseline {
-                ", needs a baseline"
-            } else {
-                ""
+            match (h.needs_baseline, h.baseline_optional) {
+                (true, true) => ", compares with a baseline (all is new without one)",
+                (true, false) => ", needs a baseline",
+                _ => "",
             },
             if config.enabled(&h.id) {
                 ""

@@ -323,3 +323,92 @@ fn a_learning_period_spread_over_two_runs_goes_on_where_it_stopped() {
     assert_eq!(found, expected, "{}", text(&second.stderr));
     assert_eq!(found.len(), 4);
 }
+
+/// A CloudTrail record (JSON lines, as CloudTrail Lake exports them) of `user` calling `api`.
+fn trail_event(time: &str, user: &str, source: &str, api: &str, parameters: &str) -> String {
+    serde_json::json!({
+        "eventVersion": "1.09",
+        "eventTime": time,
+        "eventSource": source,
+        "eventName": api,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.23",
+        "userAgent": "aws-cli/2.15.30",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": format!("arn:aws:iam::111122223333:user/{user}"),
+            "principalId": format!("AIDA{}", user.to_uppercase()),
+            "accountId": "111122223333",
+            "userName": user
+        },
+        "requestParameters": serde_json::from_str::<Value>(parameters).expect("JSON"),
+        "eventID": format!("{time}-{user}-{api}"),
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333"
+    })
+    .to_string()
+}
+
+#[test]
+fn the_activity_baseline_learns_who_runs_remote_commands() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shell = r#"{"instanceIds": ["i-0123456789abcdef0"], "documentName": "AWS-RunShellScript"}"#;
+    let lines = [
+        // Day 1, the learning day: alice runs commands through SSM, as she does every day.
+        trail_event(
+            "2024-03-04T10:00:00Z",
+            "alice",
+            "ssm.amazonaws.com",
+            "SendCommand",
+            shell,
+        ),
+        trail_event(
+            "2024-03-04T23:59:00Z",
+            "alice",
+            "ec2.amazonaws.com",
+            "DescribeInstances",
+            "{}",
+        ),
+        // Day 2: alice again (known), and bob, who never did.
+        trail_event(
+            "2024-03-05T10:00:00Z",
+            "alice",
+            "ssm.amazonaws.com",
+            "SendCommand",
+            shell,
+        ),
+        trail_event(
+            "2024-03-05T11:00:00Z",
+            "bob",
+            "ssm.amazonaws.com",
+            "SendCommand",
+            shell,
+        ),
+    ];
+    let input = write(dir.path(), "trail.json", &(lines.join("\n") + "\n"));
+    let output = eastwest(&["detect", "--format", "json", "--learn", "24h", &input]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let found = text(&output.stdout);
+    let lateral: Vec<&str> = found
+        .lines()
+        .filter(|l| l.contains("\"uid\":\"cloud-api-lateral\""))
+        .collect();
+    assert_eq!(lateral.len(), 1, "{found}");
+    assert!(lateral[0].contains("user/bob"), "{}", lateral[0]);
+    assert!(
+        lateral[0].contains("never called SendCommand in the baseline"),
+        "{}",
+        lateral[0]
+    );
+
+    // The same day 2 alone, with no baseline: everything is new, and alice is reported too.
+    let day2 = write(dir.path(), "day2.json", &(lines[2..].join("\n") + "\n"));
+    let output = eastwest(&["detect", "--format", "json", &day2]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let found = analytics(&output.stdout);
+    assert_eq!(
+        found.iter().filter(|a| *a == "cloud-api-lateral").count(),
+        2,
+        "{found:?}"
+    );
+}

@@ -64,6 +64,29 @@ fn normalise(output: &str, temporary: Option<&Path>) -> Vec<String> {
     lines
 }
 
+/// A case's `each_input = true`: each of its inputs is run alone (captures of different
+/// accounts and months, which one run would treat as one estate's history), and
+/// `analytics = [...]` names, input by input, the detector its run must report.
+fn case_each_input(case: &Path) -> Option<(Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(case.join("case.toml")).unwrap_or_default();
+    let table: toml::Table = toml::from_str(&text).expect("case.toml parses");
+    if table.get("each_input").and_then(|v| v.as_bool()) != Some(true) {
+        return None;
+    }
+    let list = |key: &str| -> Vec<String> {
+        table
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Some((list("inputs"), list("analytics")))
+}
+
 /// A case's simulator recipe, and its detect arguments followed by its inputs (`inputs = [...]`,
 /// paths relative to the case; `flows.log` when it names none and has no recipe).
 fn case_args(case: &Path) -> (Vec<String>, Vec<String>) {
@@ -97,6 +120,36 @@ fn golden_cases() {
     for case in &cases {
         let (recipe, args) = case_args(case);
         let temporary = tempfile::tempdir().expect("temp dir");
+        if let Some((inputs, analytics)) = case_each_input(case) {
+            assert_eq!(
+                inputs.len(),
+                analytics.len(),
+                "{}: one analytic per input",
+                case.display()
+            );
+            let options: Vec<&String> = args.iter().filter(|a| !inputs.contains(a)).collect();
+            let mut got = Vec::new();
+            for (input, analytic) in inputs.iter().zip(&analytics) {
+                let output = run(eastwest()
+                    .current_dir(case)
+                    .args(["--quiet", "--threads", "1", "detect", "--format", "json"])
+                    .args(&options)
+                    .arg(input));
+                let found = normalise(&output, None);
+                assert!(
+                    found
+                        .iter()
+                        .any(|f| f.contains(&format!("\"uid\":\"{analytic}\""))),
+                    "{}: {input} yields no {analytic} finding:\n{}",
+                    case.display(),
+                    found.join("\n")
+                );
+                got.extend(found);
+            }
+            got.sort();
+            compare_or_bless(case, got, bless, &mut failures);
+            continue;
+        }
         let mut command = eastwest();
         command
             .current_dir(case)
@@ -116,46 +169,52 @@ fn golden_cases() {
         }
         let output = run(&mut command);
         let got = normalise(&output, (!recipe.is_empty()).then(|| temporary.path()));
-        let expected_path = case.join("expected.jsonl");
-        if bless {
-            let mut text = got.join("\n");
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            std::fs::write(&expected_path, text).expect("writes expected.jsonl");
-            continue;
-        }
-        let expected: Vec<String> = std::fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| {
-                panic!(
-                    "{} missing: run with EASTWEST_BLESS=1",
-                    expected_path.display()
-                )
-            })
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(String::from)
-            .collect();
-        if got != expected {
-            let mut diff = format!("case {}:\n", case.display());
-            for line in &expected {
-                if !got.contains(line) {
-                    diff.push_str(&format!("- {line}\n"));
-                }
-            }
-            for line in &got {
-                if !expected.contains(line) {
-                    diff.push_str(&format!("+ {line}\n"));
-                }
-            }
-            failures.push(diff);
-        }
+        compare_or_bless(case, got, bless, &mut failures);
     }
     assert!(
         failures.is_empty(),
         "golden cases differ (EASTWEST_BLESS=1 rewrites them after review):\n{}",
         failures.join("\n")
     );
+}
+
+/// Writes `got` as the case's expected findings (`bless`), or adds the difference from them to
+/// `failures`.
+fn compare_or_bless(case: &Path, got: Vec<String>, bless: bool, failures: &mut Vec<String>) {
+    let expected_path = case.join("expected.jsonl");
+    if bless {
+        let mut text = got.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(&expected_path, text).expect("writes expected.jsonl");
+        return;
+    }
+    let expected: Vec<String> = std::fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} missing: run with EASTWEST_BLESS=1",
+                expected_path.display()
+            )
+        })
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect();
+    if got != expected {
+        let mut diff = format!("case {}:\n", case.display());
+        for line in &expected {
+            if !got.contains(line) {
+                diff.push_str(&format!("- {line}\n"));
+            }
+        }
+        for line in &got {
+            if !expected.contains(line) {
+                diff.push_str(&format!("+ {line}\n"));
+            }
+        }
+        failures.push(diff);
+    }
 }
 
 /// The uids and analytics of a detect run's findings.

@@ -1,4 +1,5 @@
-//! Baselines: what normal looks like, per host and per peer group, learned from `connections`.
+//! Baselines: what normal looks like, per host and per peer group, learned from `connections`,
+//! and per principal, host and domain, learned from the event tables.
 //!
 //! Three tables, each learned by a SQL file of `src/baseline/` from `normal_connections` (the
 //! connections no finding of the run was about):
@@ -6,6 +7,11 @@
 //! - `baseline_volume`: bytes per day from each host to each destination group and to the
 //!   internet, both ways;
 //! - `baseline_peers`: the most distinct peers a host reached in an hour, per day.
+//!
+//! And one from the event tables the run read ([`ACTIVITY_SOURCES`], events from sources no
+//! finding named): `baseline_activity`, rows of `scope` (`api`, `assume`, `source-api`,
+//! `domain`, `ssh-login`), `entity` (who: a principal, an address, a host, a domain), `item`
+//! (what it did), with counts and first and last times.
 //!
 //! Under `--state DIR` they are Parquet files, `baseline/<table>/bucket-NN.parquet`, rows
 //! bucketed by a stable hash of their entity so that a partitioned engine reads one entity's
@@ -66,6 +72,50 @@ pub const TABLES: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// The activity baseline's name.
+pub const ACTIVITY: &str = "baseline_activity";
+
+/// The event tables the activity baseline learns from, each with its query.
+pub const ACTIVITY_SOURCES: [(&str, &str); 3] = [
+    (
+        "cloudtrail",
+        include_str!("baseline/activity-cloudtrail.sql"),
+    ),
+    ("dns", include_str!("baseline/activity-dns.sql")),
+    ("ssh", include_str!("baseline/activity-ssh.sql")),
+];
+
+/// How two activity baselines merge: counts add up, times widen.
+const ACTIVITY_MERGE: &str = "SELECT scope, entity, item,
+        CAST(sum(events) AS BIGINT) AS events, CAST(sum(days) AS BIGINT) AS days,
+        min(first_seen_ms) AS first_seen_ms, max(last_seen_ms) AS last_seen_ms
+    FROM (SELECT * FROM old_baseline_activity UNION ALL SELECT * FROM new_baseline_activity)
+    GROUP BY scope, entity, item";
+
+/// The activity baseline's columns.
+fn activity_schema() -> datafusion::arrow::datatypes::SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let text = |name: &str| Field::new(name, DataType::Utf8, true);
+    let number = |name: &str| Field::new(name, DataType::Int64, true);
+    Arc::new(Schema::new(vec![
+        text("scope"),
+        text("entity"),
+        text("item"),
+        number("events"),
+        number("days"),
+        number("first_seen_ms"),
+        number("last_seen_ms"),
+    ]))
+}
+
+/// Every baseline table with its merge query.
+fn merges() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TABLES
+        .iter()
+        .map(|(name, _, merge)| (*name, *merge))
+        .chain(std::iter::once((ACTIVITY, ACTIVITY_MERGE)))
+}
+
 /// What period a baseline covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
@@ -95,20 +145,56 @@ pub(crate) fn state_error(path: &Path, message: impl std::fmt::Display) -> Detec
     }
 }
 
-/// Learns the tables from `normal_connections` between `from_ms` and `until_ms` (a period
-/// with no traffic gives empty tables with their columns).
-pub async fn learn(engine: &Engine, from_ms: i64, until_ms: i64) -> Result<Baseline, DetectError> {
+/// Learns the tables from `normal_connections`, and the activity baseline from the event
+/// tables among `event_tables` (those the run read; others are not read for it), between
+/// `from_ms` and `until_ms` (a period with nothing in it gives empty tables with their
+/// columns). Events from the addresses in `flagged_sources(addr)` are not learned.
+pub async fn learn(
+    engine: &Engine,
+    from_ms: i64,
+    until_ms: i64,
+    event_tables: &[&str],
+) -> Result<Baseline, DetectError> {
+    let fill = |sql: &str| {
+        sql.replace("${learn_from}", &from_ms.to_string())
+            .replace("${learn_until}", &until_ms.to_string())
+    };
     let mut tables = BTreeMap::new();
     for (name, sql, _) in TABLES {
-        let sql = sql
-            .replace("${learn_from}", &from_ms.to_string())
-            .replace("${learn_until}", &until_ms.to_string());
         let batches = engine
-            .collect_table(&sql)
+            .collect_table(&fill(sql))
             .await
             .map_err(|e| DetectError::query(format!("learning {name}"), e))?;
         tables.insert(name.to_string(), batches);
     }
+    let mut activity = vec![RecordBatch::new_empty(activity_schema())];
+    for (table, sql) in ACTIVITY_SOURCES {
+        if !event_tables.contains(&table) {
+            continue;
+        }
+        let batches = engine
+            .collect_table(&fill(sql))
+            .await
+            .map_err(|e| DetectError::query(format!("learning {ACTIVITY} from {table}"), e))?;
+        for batch in batches {
+            // The same column types whatever the source (the engine may return views of
+            // strings), so that the parts stack, merge and are written alike.
+            let schema = activity_schema();
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(column, field)| {
+                    datafusion::arrow::compute::cast(column, field.data_type())
+                        .map_err(|e| state_error(Path::new(ACTIVITY), e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let batch = RecordBatch::try_new(schema, columns)
+                .map_err(|e| state_error(Path::new(ACTIVITY), e))?;
+            activity.push(batch);
+        }
+    }
+    tables.insert(ACTIVITY.to_string(), activity);
     Ok(Baseline {
         tables,
         meta: Meta {
@@ -142,7 +228,7 @@ impl Baseline {
     /// Merges `newer` into this baseline (see the module doc for how each table merges).
     pub async fn merge(self, newer: Baseline, engine: &Engine) -> Result<Baseline, DetectError> {
         let mut tables = BTreeMap::new();
-        for (name, _, merge) in TABLES {
+        for (name, merge) in merges() {
             let (Some(old), Some(new)) = (self.tables.get(name), newer.tables.get(name)) else {
                 continue;
             };
@@ -217,8 +303,16 @@ impl Baseline {
             .map_err(|e| state_error(&meta_path, e))
             .and_then(|t| serde_json::from_str(&t).map_err(|e| state_error(&meta_path, e)))?;
         let mut tables = BTreeMap::new();
-        for (name, _, _) in TABLES {
+        for (name, _) in merges() {
             let dir = root.join(name);
+            if name == ACTIVITY && !dir.exists() {
+                // A state written before the activity baseline existed: nothing learned yet.
+                tables.insert(
+                    name.to_string(),
+                    vec![RecordBatch::new_empty(activity_schema())],
+                );
+                continue;
+            }
             let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
                 .map_err(|e| state_error(&dir, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))

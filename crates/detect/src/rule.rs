@@ -63,6 +63,12 @@ pub struct Header {
     /// Whether it compares with a baseline (and so cannot run on the learning period alone).
     #[serde(default)]
     pub needs_baseline: bool,
+    /// For a detector that needs a baseline: when none is ready (the input is shorter than the
+    /// learning period and the state has none), run it anyway over the whole input against an
+    /// empty baseline, so that everything counts as never seen. For activity that is worth a
+    /// look on its own (a remote command on an instance), not for volumes or counts.
+    #[serde(default)]
+    pub baseline_optional: bool,
     /// The baseline it departs from, a template (for detectors that need one).
     #[serde(default)]
     pub baseline: Option<String>,

@@ -87,10 +87,29 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
-/// The traffic's first and last window (epoch ms), from `connections`.
-async fn period(engine: &Engine, window_ms: i64) -> Result<Option<(i64, i64)>, DetectError> {
+/// The input's first and last window (epoch ms), from `connections` and the event tables read
+/// (`tables`), so that an input of events alone has a period to learn and detect in.
+async fn period(
+    engine: &Engine,
+    window_ms: i64,
+    tables: &[&str],
+) -> Result<Option<(i64, i64)>, DetectError> {
+    let mut sql =
+        String::from("SELECT min(window_ms) AS a, max(window_ms) + {window} AS b FROM connections");
+    for table in tables {
+        // Event times are aligned on the window too, so that both begin on its boundary.
+        sql.push_str(&format!(
+            " UNION ALL SELECT CAST(min(time) AS BIGINT) AS a, CAST(max(time) AS BIGINT) + 1 AS b \
+             FROM \"{}\"",
+            table.replace('"', "")
+        ));
+    }
+    let sql = format!(
+        "SELECT min(a) AS a, max(b) AS b FROM ({})",
+        sql.replace("{window}", &window_ms.to_string())
+    );
     let batches = engine
-        .sql("SELECT min(window_ms) AS a, max(window_ms) AS b FROM connections")
+        .sql(&sql)
         .await
         .map_err(|e| DetectError::query("period", e))?
         .collect()
@@ -105,7 +124,12 @@ async fn period(engine: &Engine, window_ms: i64) -> Result<Option<(i64, i64)>, D
             .as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
             .and_then(|a| a.is_valid(0).then(|| a.value(0)))
     };
-    Ok(value(0).zip(value(1)).map(|(a, b)| (a, b + window_ms)))
+    let window = window_ms.max(1);
+    Ok(value(0).zip(value(1)).map(|(a, b)| {
+        let start = a - a.rem_euclid(window);
+        let end = b + (window - b.rem_euclid(window)) % window;
+        (start, end)
+    }))
 }
 
 /// Runs detection over the `flows` registered on `engine`.
@@ -144,9 +168,12 @@ pub async fn detect(
         .register_connections(connections.clone())
         .map_err(|e| DetectError::query("registering connections", e))?;
     register_management(engine, resolver, inventory, &options.config)?;
-    outcome.period = period(engine, options.window_ms).await?;
-    let (start, end) = outcome.period.unwrap_or((0, 0));
-
+    register_list(
+        engine,
+        "popular_domains",
+        "domain",
+        &crate::events::popular_domains(),
+    )?;
     // Each event table an enabled detector reads is read once, here, and kept in memory for
     // all of them.
     let mut read_tables: Vec<&str> = Vec::new();
@@ -170,6 +197,9 @@ pub async fn detect(
             .map_err(|e| DetectError::query(context(), e))?;
         read_tables.push(table);
     }
+
+    outcome.period = period(engine, options.window_ms, &read_tables).await?;
+    let (start, end) = outcome.period.unwrap_or((0, 0));
 
     // Detectors that need no baseline run over everything, the learning period included.
     let mut findings: Vec<Finding> = Vec::new();
@@ -216,7 +246,7 @@ pub async fn detect(
             let until = from
                 .saturating_add(options.learn_ms.saturating_sub(already))
                 .min(end.max(from));
-            let learned = crate::baseline::learn(engine, from, until).await?;
+            let learned = crate::baseline::learn(engine, from, until, &read_tables).await?;
             let baseline = match base {
                 Some(base) => base.merge(learned, engine).await?,
                 None => learned,
@@ -232,10 +262,15 @@ pub async fn detect(
     outcome.detect_from_ms = detect_from;
     baseline.register(engine)?;
     let ready = complete(&baseline) && detect_from < end;
+    let mut without_baseline: Vec<&dyn Detector> = Vec::new();
     for detector in detectors.iter().filter(|d| d.header().needs_baseline) {
         let id = detector.header().id.clone();
         if !options.config.enabled(&id) {
             outcome.not_run.push((id, "disabled in the config".into()));
+            continue;
+        }
+        if !ready && detector.header().baseline_optional {
+            without_baseline.push(detector.as_ref());
             continue;
         }
         if !ready {
@@ -253,11 +288,24 @@ pub async fn detect(
         outcome.ran.push(id);
     }
 
+    if !without_baseline.is_empty() {
+        // No baseline is ready: these run over the whole input against empty baseline tables
+        // (learned from no time at all), so that everything is new to them.
+        crate::baseline::learn(engine, start, start, &read_tables)
+            .await?
+            .register(engine)?;
+        for detector in without_baseline {
+            findings.extend(run_one(engine, detector, options, resolver, start).await?);
+            outcome.ran.push(detector.header().id.clone());
+        }
+        baseline.register(engine)?;
+    }
+
     // Update the baseline with the detection period's unflagged traffic.
     register_normal(engine, &connections, &findings)?;
     let baseline = if ready {
         let from = detect_from.max(new_from.unwrap_or(detect_from));
-        let learned = crate::baseline::learn(engine, from, end).await?;
+        let learned = crate::baseline::learn(engine, from, end, &read_tables).await?;
         baseline.merge(learned, engine).await?
     } else {
         baseline
@@ -398,12 +446,21 @@ async fn run_one(
 }
 
 /// Registers `normal_connections`: the connections no finding is about (the same client, and
-/// the same server and port where the finding names them, in the finding's period).
+/// the same server and port where the finding names them, in the finding's period); and
+/// `flagged_sources(addr)`, the findings' source addresses, whose events the activity baseline
+/// does not learn.
 fn register_normal(
     engine: &Engine,
     connections: &[RecordBatch],
     findings: &[Finding],
 ) -> Result<(), DetectError> {
+    let mut sources: Vec<String> = findings
+        .iter()
+        .filter_map(|f| f.source.as_ref().and_then(|s| s.ip.clone()))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    register_list(engine, "flagged_sources", "addr", &sources)?;
     let mut flagged: HashMap<&str, Vec<Flagged<'_>>> = HashMap::new();
     for f in findings {
         let Some(source) = f.source.as_ref().and_then(|s| s.ip.as_deref()) else {
@@ -521,20 +578,30 @@ fn register_management(
     }
     addresses.sort();
     addresses.dedup();
-    let schema = Arc::new(Schema::new(vec![Field::new("addr", DataType::Utf8, false)]));
+    register_list(engine, "management_hosts", "addr", &addresses)
+}
+
+/// Registers a one-column table of texts.
+fn register_list(
+    engine: &Engine,
+    table: &str,
+    column: &str,
+    items: &[String],
+) -> Result<(), DetectError> {
+    let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
     let array: ArrayRef = Arc::new(
-        addresses
+        items
             .iter()
             .map(|a| Some(a.as_str()))
             .collect::<StringArray>(),
     );
     let batch = RecordBatch::try_new(schema, vec![array]).map_err(|e| DetectError::State {
-        path: "management hosts".into(),
+        path: table.to_string(),
         message: e.to_string(),
     })?;
     engine
-        .register_batches("management_hosts", vec![batch])
-        .map_err(|e| DetectError::query("management hosts", e))
+        .register_batches(table, vec![batch])
+        .map_err(|e| DetectError::query(table.to_string(), e))
 }
 
 /// Why a finding is suppressed, if it is.

@@ -39,11 +39,8 @@ SELECT q.source_ip AS src_addr,
          ORDER BY q.time), 1, 5) AS evidence
 FROM q
 -- Content delivery networks, cloud services and reverse lookups use long generated labels by
--- design; they are not tunnels.
-WHERE q.domain NOT IN ('amazonaws.com', 'amazonaws.com.cn', 'aws.dev', 'cloudfront.net',
-                       'akamaiedge.net', 'akamai.net', 'akamaihd.net', 'edgekey.net',
-                       'cloudflare.net', 'fastly.net', 'azureedge.net', 'googleapis.com',
-                       'gvt1.com', 'in-addr.arpa', 'ip6.arpa')
+-- design; they are not tunnels (the list: events/popular-domains.txt).
+WHERE q.domain NOT IN (SELECT domain FROM popular_domains)
 GROUP BY q.source_ip, q.domain, date_trunc('day', q.time)
 HAVING count(DISTINCT q.query_name) >= ${min_names}
    AND avg(q.label_length) >= ${min_label_length}

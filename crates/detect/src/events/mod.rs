@@ -26,7 +26,61 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "failed-logins-across-hosts.sql",
         include_str!("failed-logins-across-hosts.sql"),
     ),
+    (
+        "cloud-api-lateral.sql",
+        include_str!("cloud-api-lateral.sql"),
+    ),
+    (
+        "cloud-credential-access.sql",
+        include_str!("cloud-credential-access.sql"),
+    ),
+    (
+        "new-service-for-role.sql",
+        include_str!("new-service-for-role.sql"),
+    ),
+    (
+        "cloud-discovery-burst.sql",
+        include_str!("cloud-discovery-burst.sql"),
+    ),
+    ("role-escalation.sql", include_str!("role-escalation.sql")),
+    (
+        "unusual-instance-launch.sql",
+        include_str!("unusual-instance-launch.sql"),
+    ),
+    ("ssh-bruteforce.sql", include_str!("ssh-bruteforce.sql")),
+    (
+        "internal-ssh-login.sql",
+        include_str!("internal-ssh-login.sql"),
+    ),
+    ("recon-commands.sql", include_str!("recon-commands.sql")),
+    ("imds-access.sql", include_str!("imds-access.sql")),
+    (
+        "sensitive-file-access.sql",
+        include_str!("sensitive-file-access.sql"),
+    ),
+    ("dga-nxdomain.sql", include_str!("dga-nxdomain.sql")),
+    ("ptr-sweep.sql", include_str!("ptr-sweep.sql")),
+    ("rare-domain.sql", include_str!("rare-domain.sql")),
 ];
+
+/// Registered domains the DNS detectors leave out (CDNs, cloud services, reverse lookups),
+/// registered as the table `popular_domains(domain)`.
+pub const POPULAR_DOMAINS: &str = include_str!("popular-domains.txt");
+
+/// The domains of [`POPULAR_DOMAINS`], lower-cased, comments and blank lines left out.
+pub fn popular_domains() -> Vec<String> {
+    POPULAR_DOMAINS
+        .lines()
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|line| !line.is_empty())
+        .collect()
+}
 
 /// The built-in rules, parsed.
 pub fn builtin() -> Result<Vec<Rule>, RuleError> {
@@ -45,6 +99,18 @@ mod tests {
             for (name, threshold) in &rule.header.thresholds {
                 assert!(!threshold.doc.is_empty(), "{file}: {name} needs a doc");
             }
+        }
+    }
+
+    #[test]
+    fn popular_domains_are_registered_domains_without_comments() {
+        let domains = super::popular_domains();
+        assert!(domains.contains(&"cloudfront.net".to_string()));
+        assert!(domains.contains(&"in-addr.arpa".to_string()));
+        for domain in &domains {
+            // The detectors compare with the last two labels of a name.
+            assert_eq!(domain.split('.').count(), 2, "{domain}");
+            assert!(!domain.contains('#') && !domain.contains(' '), "{domain}");
         }
     }
 }

@@ -1,7 +1,7 @@
 /*
 id = "network-defense-tamper"
 title = "{principal} weakened the network's defences: {changes}"
-description = "On {period}, {principal} (from {src_addr}) made {n_changes} change(s) that blind or open the network: {changes}{denied}. Deleting flow logs, Resolver query logging or the trail removes the evidence this tool and others read; a security group or network ACL opened to the whole internet (a /0 range) removes the boundary. Intruders do both, to move unseen and to keep a way in."
+description = "On {period}, {principal} (from {src_addr}) made {n_changes} change(s) that blind or open the network: {changes}{denied}. Deleting flow logs, Resolver query logging or the trail, or telling the trail to skip management events, removes the evidence this tool and others read; an account that leaves its organisation leaves the organisation's trail and guardrails behind; a security group or network ACL opened to the whole internet (a /0 range) removes the boundary. Intruders do both, to move unseen and to keep a way in."
 attack = ["T1562.008", "T1562.007"]
 severity = "high"
 confidence = 80
@@ -18,12 +18,21 @@ WITH changes AS (
            WHEN c.event_name IN ('DeleteFlowLogs', 'DeleteResolverQueryLogConfig',
                                  'DisassociateResolverQueryLogConfig', 'StopLogging', 'DeleteTrail')
              THEN concat(c.event_name, ' (logging)')
+           WHEN c.event_name = 'PutEventSelectors'
+             THEN concat(c.event_name, ' (management events off)')
+           WHEN c.event_name = 'LeaveOrganization'
+             THEN concat(c.event_name, ' (out of the organisation trail)')
            ELSE concat(c.event_name, ' (opened to /0)')
          END AS change
   FROM cloudtrail c
   WHERE c.time >= to_timestamp_millis(${detect_from})
     AND (c.event_name IN ('DeleteFlowLogs', 'DeleteResolverQueryLogConfig',
-                          'DisassociateResolverQueryLogConfig', 'StopLogging', 'DeleteTrail')
+                          'DisassociateResolverQueryLogConfig', 'StopLogging', 'DeleteTrail',
+                          'LeaveOrganization')
+         -- Event selectors that keep data events but drop management events: the trail runs
+         -- on, blind to the API calls that matter.
+         OR (c.event_name = 'PutEventSelectors'
+             AND regexp_like(coalesce(c.request_parameters, ''), '"includeManagementEvents"\s*:\s*false'))
          OR (c.event_name IN ('AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules')
              AND regexp_like(coalesce(c.request_parameters, ''), '/0"'))
          OR (c.event_name IN ('CreateNetworkAclEntry', 'ReplaceNetworkAclEntry')
