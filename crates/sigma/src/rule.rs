@@ -173,12 +173,14 @@ fn attack_tags(tags: &[String]) -> (Vec<String>, Vec<String>) {
             if !techniques.contains(&id) {
                 techniques.push(id);
             }
-        } else if !(b.len() == 5
-            && matches!(b[0], b'g' | b's')
-            && b[1..].iter().all(u8::is_ascii_digit))
-            && !tactics.contains(&rest)
-        {
-            tactics.push(rest);
+        } else {
+            // Groups and software have their own id forms; they are not tactics.
+            let group_or_software = b.len() == 5
+                && matches!(b[0], b'g' | b's')
+                && b[1..].iter().all(u8::is_ascii_digit);
+            if !group_or_software && !tactics.contains(&rest) {
+                tactics.push(rest);
+            }
         }
     }
     (techniques, tactics)
@@ -201,14 +203,14 @@ fn search_map(entries: &[(String, Yaml)]) -> Result<Vec<FieldTest>, RuleError> {
             let mut parts = key.split('|');
             let field = parts.next().unwrap_or_default().trim().to_string();
             let modifiers: Vec<String> = parts.map(|m| m.trim().to_string()).collect();
-            if let Some(v) = match value {
+            let nested = match value {
                 Yaml::Seq(items) => items
                     .iter()
-                    .find(|i| matches!(i, Yaml::Seq(_) | Yaml::Map(_))),
-                Yaml::Map(_) => Some(value),
-                _ => None,
-            } {
-                let _ = v;
+                    .any(|i| matches!(i, Yaml::Seq(_) | Yaml::Map(_))),
+                Yaml::Map(_) => true,
+                _ => false,
+            };
+            if nested {
                 return Err(RuleError::Invalid(format!(
                     "the value of `{key}` must be a scalar or a list of scalars"
                 )));
@@ -234,13 +236,12 @@ fn search(name: &str, body: &Yaml) -> Result<Search, RuleError> {
         Yaml::Seq(items)
             if items.iter().all(|i| matches!(i, Yaml::Map(_))) && !items.is_empty() =>
         {
-            let maps = items
-                .iter()
-                .map(|i| match i {
-                    Yaml::Map(e) => search_map(e),
-                    _ => unreachable_map(),
-                })
-                .collect::<Result<_, _>>()?;
+            let mut maps = Vec::new();
+            for item in items {
+                if let Yaml::Map(entries) = item {
+                    maps.push(search_map(entries)?);
+                }
+            }
             Ok(Search::Maps(maps))
         }
         Yaml::Seq(items)
@@ -259,13 +260,6 @@ fn search(name: &str, body: &Yaml) -> Result<Search, RuleError> {
         Yaml::Null => Err(RuleError::Invalid(format!("search `{name}` is empty"))),
         scalar => Ok(Search::Keywords(vec![scalar.clone()])),
     }
-}
-
-/// The match arm above only sees maps; this keeps it total without a panic.
-fn unreachable_map() -> Result<Vec<FieldTest>, RuleError> {
-    Err(RuleError::Invalid(
-        "a search list mixes maps and values".to_string(),
-    ))
 }
 
 impl Rule {

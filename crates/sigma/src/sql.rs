@@ -142,11 +142,6 @@ fn read_modifiers(names: &[String]) -> Result<Mods, String> {
     Ok(m)
 }
 
-/// The SQL of a field: the expression, its kind.
-struct Target_<'a> {
-    def: &'a FieldDef,
-}
-
 /// Compiles a test of one string value against a text expression.
 fn text_test(expr: &str, value: &str, shape: Shape, cased: bool) -> String {
     let mut p = pieces(value);
@@ -306,7 +301,6 @@ fn field_test(t: &FieldTest, mapping: &Mapping) -> Result<String, String> {
             kind: FieldKind::Text,
         },
     };
-    let target = Target_ { def: &def };
     // Keywords match anywhere in the text unless the rule says otherwise.
     let shape = mods.shape.unwrap_or(if t.field.is_none() {
         Shape::Contains
@@ -319,7 +313,7 @@ fn field_test(t: &FieldTest, mapping: &Mapping) -> Result<String, String> {
             [Yaml::Bool(b)] => *b,
             _ => return Err("`exists` takes true or false".to_string()),
         };
-        let expr = match target.def {
+        let expr = match &def {
             FieldDef::Sql { sql, .. } => sql.clone(),
             FieldDef::Json { .. } => return Err("`exists` on a JSON key is not supported".into()),
         };
@@ -331,7 +325,7 @@ fn field_test(t: &FieldTest, mapping: &Mapping) -> Result<String, String> {
 
     let mut parts = Vec::new();
     for value in &t.values {
-        parts.push(value_test(&target, value, &mods, shape)?);
+        parts.push(value_test(&def, value, &mods, shape)?);
     }
     let joined = if parts.len() == 1 {
         parts.remove(0)
@@ -341,8 +335,8 @@ fn field_test(t: &FieldTest, mapping: &Mapping) -> Result<String, String> {
     Ok(format!("coalesce({joined}, false)"))
 }
 
-fn value_test(target: &Target_, value: &Yaml, mods: &Mods, shape: Shape) -> Result<String, String> {
-    let (expr, kind) = match target.def {
+fn value_test(def: &FieldDef, value: &Yaml, mods: &Mods, shape: Shape) -> Result<String, String> {
+    let (expr, kind) = match def {
         FieldDef::Sql { sql, kind } => (sql.as_str(), *kind),
         FieldDef::Json { column, key } => {
             if mods.re.is_some() || mods.cidr || mods.cmp.is_some() {

@@ -152,10 +152,11 @@ fn scalar(text: String, style: TScalarStyle) -> Yaml {
         _ => {}
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(&text);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Yaml::Int(i);
-        }
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Yaml::Int(i);
     }
     // Only plain decimal numbers count as floats: `.inf`, hex and the like stay text.
     if digits.bytes().any(|b| b.is_ascii_digit())
