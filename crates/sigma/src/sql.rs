@@ -223,13 +223,15 @@ fn json_test(column: &str, key: &str, value: &Yaml, shape: Shape, cased: bool) -
         Shape::StartsWith => ("", "[^\"]*"),
         Shape::EndsWith => ("[^\"]*", ""),
     };
-    let flags = if cased { "" } else { "(?i)" };
+    // A scoped group rather than a bare `(?i)`: the key stays case-sensitive, and engines that
+    // only accept flags at the start of a pattern (Python's, for the reference) read it too.
+    let flags = if cased { "" } else { "?i:" };
     match value {
         // Numbers and booleans may be written unquoted in the JSON.
         Yaml::Int(_) | Yaml::Float(_) | Yaml::Bool(_) if shape == Shape::Exact => {
-            re.push_str(&format!("{flags}(\"{body}\"|{body}\\b)"));
+            re.push_str(&format!("({flags}\"{body}\"|{body}\\b)"));
         }
-        _ => re.push_str(&format!("\"{flags}{open}{body}{close}\"")),
+        _ => re.push_str(&format!("\"({flags}{open}{body}{close})\"")),
     }
     format!("regexp_like({column}, {})", quote(&re))
 }
@@ -638,7 +640,7 @@ mod tests {
                 Shape::Exact,
                 false
             ),
-            r#"regexp_like(request_parameters, '"documentName"\s*:\s*"(?i)AWS\-RunShellScript"')"#
+            r#"regexp_like(request_parameters, '"documentName"\s*:\s*"(?i:AWS\-RunShellScript)"')"#
         );
     }
 }
