@@ -172,7 +172,19 @@ def regexp(pattern, value):
     return re.search(pattern, str(value)) is not None
 
 
-def connect(events_path):
+def mapped_columns(mappings):
+    """The plain columns the mappings name: `eastwest query --format json` leaves a null cell
+    out of its row, so a column that is null in every row would otherwise be missing."""
+    out = []
+    for mapping in mappings:
+        for value in mapping.get("fields", {}).values():
+            sql = value if isinstance(value, str) else value.get("sql") or value.get("json")
+            if isinstance(sql, str) and re.fullmatch(r"[a-z_][a-z0-9_]*", sql):
+                out.append(sql)
+    return out
+
+
+def connect(events_path, extra_columns=()):
     db = sqlite3.connect(":memory:")
     db.create_function("array_to_string", 2, array_to_string, deterministic=True)
     db.create_function("array_element", 2, array_element, deterministic=True)
@@ -192,7 +204,7 @@ def connect(events_path):
         for c in row:
             if c not in columns:
                 columns.append(c)
-    for needed in ("source_file", "source_line", "source_event"):
+    for needed in ("source_file", "source_line", "source_event", *extra_columns):
         if needed not in columns:
             columns.append(needed)
     quoted = ", ".join(f'"{c}"' for c in columns)
@@ -219,7 +231,7 @@ def main():
     args = ap.parse_args()
 
     mappings = load_mappings(args.mapping, args.table)
-    db = connect(args.events)
+    db = connect(args.events, mapped_columns(mappings))
 
     files = sorted(p for p in args.rules.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
     rules = []  # (id, rule or None, mapping or None, reason)

@@ -250,7 +250,7 @@ pub struct DetectorsArgs {
 /// Runs `detectors`: each detector with its ATT&CK ids, severity and thresholds.
 pub fn list(args: DetectorsArgs) -> Result<ExitCode> {
     let config = config(args.config.as_deref())?;
-    let detectors = eastwest_detect::detectors(args.rules.as_deref())?;
+    let (detectors, refused) = eastwest_detect::load_detectors(args.rules.as_deref())?;
     let mut text = String::new();
     for detector in &detectors {
         let h = detector.header();
@@ -287,6 +287,12 @@ pub fn list(args: DetectorsArgs) -> Result<ExitCode> {
             ));
         }
         text.push('\n');
+    }
+    if !refused.is_empty() {
+        text.push_str(&format!("Sigma rules not run ({}):\n", refused.len()));
+        for rule in &refused {
+            text.push_str(&format!("  {rule}\n"));
+        }
     }
     let _ = crate::findings::print(&text);
     Ok(ExitCode::SUCCESS)

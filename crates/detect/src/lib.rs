@@ -14,6 +14,9 @@
 //! "cloudtrail"` in the header, and `dns`, `process`, `audit`): each event table a detector
 //! names is read once per run, and their rows carry their own evidence.
 //!
+//! Sigma rules ([`sigma`]) run beside them: a curated built-in set, and the user's under
+//! `--rules DIR`.
+//!
 //! To add a detector: a `.sql` file under `src/network/` or `src/events/` with its header, one
 //! line in [`network::BUILTIN`] or [`events::BUILTIN`], and a golden case under `tests/cases/`.
 #![deny(missing_docs)]
@@ -25,6 +28,7 @@ pub mod findings;
 pub mod network;
 pub mod rule;
 pub mod run;
+pub mod sigma;
 pub mod state;
 
 use std::collections::BTreeMap;
@@ -123,10 +127,18 @@ impl Detector for Rule {
 }
 
 /// The built-in detectors followed by the user's (`--rules DIR`, every `*.sql` file in name
-/// order). A user rule with a built-in's id replaces it.
+/// order), then the Sigma rules (see [`sigma`]). A user rule with a built-in's id replaces it.
 pub fn detectors(
     rules_dir: Option<&std::path::Path>,
 ) -> Result<Vec<Box<dyn Detector>>, DetectError> {
+    Ok(load_detectors(rules_dir)?.0)
+}
+
+/// Detectors, and the Sigma rules that did not become one, each with its reason.
+pub type Loaded = (Vec<Box<dyn Detector>>, Vec<eastwest_sigma::Unsupported>);
+
+/// [`detectors`], and the Sigma rules that did not become one, each with its reason.
+pub fn load_detectors(rules_dir: Option<&std::path::Path>) -> Result<Loaded, DetectError> {
     let mut rules: Vec<Rule> = network::builtin()?;
     rules.extend(events::builtin()?);
     if let Some(dir) = rules_dir {
@@ -158,8 +170,11 @@ pub fn detectors(
             rules.push(rule);
         }
     }
-    Ok(rules
+    let (sigma, refused) = sigma::load(rules_dir);
+    let mut detectors: Vec<Box<dyn Detector>> = rules
         .into_iter()
         .map(|r| Box::new(r) as Box<dyn Detector>)
-        .collect())
+        .collect();
+    detectors.extend(sigma.into_iter().map(|d| Box::new(d) as Box<dyn Detector>));
+    Ok((detectors, refused))
 }

@@ -140,7 +140,25 @@ pub async fn detect(
     options: &DetectOptions,
 ) -> Result<Outcome, DetectError> {
     let mut outcome = Outcome::default();
-    let detectors = crate::detectors(options.rules_dir.as_deref())?;
+    let (detectors, refused) = crate::load_detectors(options.rules_dir.as_deref())?;
+    if !refused.is_empty() {
+        // Counted by reason, not listed: a SigmaHQ checkout has thousands of rules for other
+        // platforms. `eastwest detectors --rules DIR` lists each.
+        let invalid = refused.iter().filter(|r| r.invalid).count();
+        let no_mapping = refused
+            .iter()
+            .filter(|r| r.reason.starts_with("no mapping"))
+            .count();
+        outcome.warnings.push(format!(
+            "{} Sigma rule(s) not run: {} for log sources eastwest does not read, {} invalid, {} \
+             using what eastwest cannot translate (`eastwest detectors --rules DIR` lists each \
+             with its reason)",
+            refused.len(),
+            no_mapping,
+            invalid,
+            refused.len() - invalid - no_mapping
+        ));
+    }
     for detector in &detectors {
         let header = detector.header();
         let known: Vec<&str> = header.thresholds.keys().map(String::as_str).collect();
