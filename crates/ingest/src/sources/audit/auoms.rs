@@ -339,3 +339,164 @@ pub fn execution(event: &AuditEvent, record: &Record) -> Execution {
         session: number("ses").filter(|&id| is_set(id)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::{Assembled, Assembler, MAX_LINE_BYTES};
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| item.to_string()).collect()
+    }
+
+    /// The executions of `lines` (numbered from 1).
+    fn executions(lines: &[&str]) -> Vec<Execution> {
+        let mut assembler = Assembler::new();
+        let mut out = Vec::new();
+        for (number, line) in (1..).zip(lines) {
+            out.extend(assembler.push(number, line));
+        }
+        out.extend(assembler.finish());
+        out.iter()
+            .filter_map(|item| match item {
+                Assembled::Event(event) => event.execution(),
+                Assembled::Malformed { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cmdline_quoting_is_undone() {
+        let split = |text: &str| split_cmdline(text, MAX_ARGS);
+        assert_eq!(split("ls -la /tmp"), strings(&["ls", "-la", "/tmp"]));
+        assert_eq!(split("  a   b  "), strings(&["a", "b"]));
+        assert_eq!(split(""), Vec::<String>::new());
+        assert_eq!(
+            split(r#"sh -c "echo \"hi\" \$HOME \\ \x" 'it''s' ''"#),
+            strings(&["sh", "-c", r#"echo "hi" $HOME \ \x"#, "its", ""])
+        );
+        assert_eq!(
+            split(r"printf $'a\x41\tb\'c\\\q' $'\xZ' $'\xe6\x97\xa5'"),
+            strings(&["printf", "aA\tb'c\\q", "\\xZ", "日"])
+        );
+        assert_eq!(split(r"a\ b c"), strings(&["a b", "c"]));
+        assert_eq!(split(r#"x"y z"w"#), strings(&["xy zw"]));
+        // Cut short inside quotes (a cut or redacted command line): the rest is one argument.
+        assert_eq!(split(r#"a "b c"#), strings(&["a", "b c"]));
+        assert_eq!(split("a 'b c"), strings(&["a", "b c"]));
+        assert_eq!(split(r"a $'b\"), strings(&["a", "b\\"]));
+        assert_eq!(split(r"a \"), strings(&["a", ""]));
+        // auoms's placeholders for arguments it did not see are kept as written.
+        assert_eq!(split("cp <1...2> /x"), strings(&["cp", "<1...2>", "/x"]));
+        assert_eq!(split_cmdline("a b c d", 2), strings(&["a", "b"]));
+    }
+
+    #[test]
+    fn free_text_runs_to_the_trailing_fields() {
+        let body = r#" SchemaVersion="1" pid=5 comm="sh" cwd="/a b" argc=3 cmdline="sh -c "id; w"" redactors= containerid=abc"#;
+        let fields = fields(EXECVE, body);
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| key == name)
+                .and_then(|(_, value)| value.as_deref())
+        };
+        assert_eq!(get("cmdline"), Some(r#"sh -c "id; w""#));
+        assert_eq!(get("cwd"), Some("/a b"));
+        assert_eq!(get("pid"), Some("5"));
+        assert_eq!(get("redactors"), Some(""));
+        assert_eq!(get("containerid"), Some("abc"));
+        // No trailing fields: to the end. An unquoted proctitle keeps its blanks.
+        let fields = super::fields(EXECVE, " pid=6 proctitle=/usr/bin/dpkg -S /bin/bash");
+        assert_eq!(
+            fields.last(),
+            Some(&(
+                "proctitle".to_string(),
+                Some("/usr/bin/dpkg -S /bin/bash".to_string())
+            ))
+        );
+        // A `cmdline=` inside a quoted value before it is not the field.
+        let fields = super::fields(EXECVE, r#" cwd="/x cmdline=y" cmdline="id" containerid="#);
+        assert_eq!(fields[0].1.as_deref(), Some("/x cmdline=y"));
+        assert_eq!(fields[1].1.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn execution_of_a_record_and_its_bounds() {
+        let line = r#"type=AUOMS_EXECVE audit(1652292633.146:84192): SchemaVersion="1" node=UBUNTU5 syscall=execve success=yes exit=0 ppid=17806 pid=17832 audit_user=unset auid=4294967295 user=tomcat uid=1001 euid=1001 tty=(none) ses="-1" comm="whoami" exe="/usr/bin/whoami" key=auoms,delete cwd="/" argc=1 cmdline="whoami" redactors= containerid="#;
+        let found = executions(&[line]);
+        assert_eq!(found.len(), 1);
+        let e = &found[0];
+        assert_eq!((e.time_ms, e.serial, e.line), (1_652_292_633_146, 84192, 1));
+        assert_eq!(e.node.as_deref(), Some("UBUNTU5"));
+        assert_eq!(
+            (e.pid, e.ppid, e.uid, e.euid),
+            (Some(17832), Some(17806), Some(1001), Some(1001))
+        );
+        assert_eq!((e.auid, e.session, e.tty.as_deref()), (None, None, None));
+        assert_eq!(
+            (e.uid_name.as_deref(), e.auid_name.as_deref()),
+            (Some("tomcat"), None)
+        );
+        assert_eq!(e.argv, strings(&["whoami"]));
+        assert_eq!(e.command_line.as_deref(), Some("whoami"));
+        assert_eq!(e.key.as_deref(), Some("auoms,delete"));
+        assert_eq!(e.success, Some(true));
+        // A `node=` prefix or the export's host comes first.
+        let mut assembler = Assembler::new();
+        let out = assembler.push_with_host(7, line, Some("web-1"));
+        let [Assembled::Event(event)] = out.as_slice() else {
+            panic!("{out:#?}");
+        };
+        assert_eq!(
+            event.execution().and_then(|e| e.node).as_deref(),
+            Some("web-1")
+        );
+        // A huge command line: arguments capped, the line still bounded by the parser.
+        let many = format!(
+            "type=AUOMS_EXECVE audit(1.000:1): pid=1 cmdline=\"{}\" redactors=",
+            "a ".repeat(MAX_LINE_BYTES / 2 - 40)
+        );
+        let found = executions(&[&many]);
+        assert_eq!(found[0].argv.len(), MAX_ARGS);
+        let too_long = format!("{many}{}", "b".repeat(64));
+        assert!(executions(&[&too_long]).is_empty());
+        // Other AUOMS records are events of their own, not executions.
+        let syscall = "type=AUOMS_SYSCALL audit(1.000:2): syscall=connect success=yes pid=1";
+        assert!(executions(&[syscall]).is_empty());
+    }
+
+    #[test]
+    fn syslog_rows_told_apart() {
+        let row = |text: &str| syslog_row(text.as_bytes());
+        assert_eq!(
+            row(
+                r#"{"Computer":"UBUNTU5","HostName":"u5","SyslogMessage":"type=AUOMS_EXECVE audit(1.000:1): pid=1"}"#
+            ),
+            SyslogRow::Record {
+                message: "type=AUOMS_EXECVE audit(1.000:1): pid=1".to_string(),
+                host: Some("UBUNTU5".to_string())
+            }
+        );
+        let SyslogRow::Record { host, .. } =
+            row(r#"{"Computer":" ","HostName":"u5","SyslogMessage":"type=X audit(1.000:1):"}"#)
+        else {
+            panic!("a record");
+        };
+        assert_eq!(host.as_deref(), Some("u5"));
+        assert_eq!(
+            row(r#"{"SyslogMessage":"sshd[1]: hello"}"#),
+            SyslogRow::Other
+        );
+        assert!(matches!(
+            row(r#"{"Computer":"x"}"#),
+            SyslogRow::Malformed(_)
+        ));
+        assert!(matches!(row("{oops"), SyslogRow::Malformed(_)));
+        assert!(matches!(
+            row(r#"{"SyslogMessage":7}"#),
+            SyslogRow::Malformed(_)
+        ));
+        assert!(!is_audit_syslog_row(b"[1,2]"));
+    }
+}

@@ -1971,6 +1971,19 @@ mod tests {
             "key=",
             "name=",
             "nametype=NORMAL",
+            // AUOMS: its record type, free-text fields and bash quoting.
+            "AUOMS_EXECVE",
+            "AUOMS_SYSCALL",
+            "cmdline=\"",
+            "cmdline=",
+            "proctitle=",
+            " redactors=",
+            " containerid=",
+            "audit_user=",
+            "ses=\"-1\"",
+            "$'",
+            "\\x4",
+            "\\",
         ];
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let mut assembler = Assembler::new();
@@ -1980,7 +1993,14 @@ mod tests {
             let mut line = String::new();
             if rng.below(3) == 0 {
                 // Mostly well-formed heads, so that events open, interleave and close.
-                let kind = ["SYSCALL", "EXECVE", "PATH", "EOE", "USER_AUTH"][rng.below(5)];
+                let kind = [
+                    "SYSCALL",
+                    "EXECVE",
+                    "PATH",
+                    "EOE",
+                    "USER_AUTH",
+                    "AUOMS_EXECVE",
+                ][rng.below(6)];
                 line.push_str(&format!(
                     "type={kind} msg=audit(1700000{:03}.{:03}:{}): ",
                     rng.below(20),
@@ -1996,7 +2016,9 @@ mod tests {
                     Assembled::Event(event) => {
                         events += 1;
                         assert!(event.records.len() <= MAX_RECORDS_PER_EVENT);
-                        let _ = event.execution();
+                        if let Some(execution) = event.execution() {
+                            assert!(execution.argv.len() <= MAX_ARGS);
+                        }
                         let _ = event.account_or_watch();
                     }
                     Assembled::Malformed { line, .. } => {
