@@ -651,7 +651,7 @@ fn auoms_plain_text_other_records_and_damage_counted_by_line() {
     );
     std::fs::write(root.join("syslog"), text_log).expect("write");
     // The export, damaged: another program's message, invalid JSON, a row without a
-    // SyslogMessage, a record with a bad stamp; one row's Computer renamed.
+    // SyslogMessage, a record with a bad stamp, overlong lines; one row's Computer renamed.
     let mut renamed = inputs[49].clone();
     renamed["Computer"] = Json::String("web-1".to_string());
     let export = [
@@ -662,6 +662,12 @@ fn auoms_plain_text_other_records_and_damage_counted_by_line() {
         r#"{"TimeGenerated":"2022-05-11T18:10:21.997Z","Computer":"UBUNTU5"}"#.to_string(),
         r#"{"Computer":"UBUNTU5","SyslogMessage":"type=AUOMS_EXECVE audit(soon:1): pid=1"}"#.to_string(),
         renamed.to_string(),
+        // Longer than any Syslog row, and a row whose record is longer than any record.
+        format!(r#"{{"SyslogMessage":"{}"}}"#, "x".repeat(400 * 1024)),
+        serde_json::json!({
+            "SyslogMessage": format!("type=AUOMS_EXECVE audit(1.000:1): cmdline=\"{}\"", "a ".repeat(40 * 1024))
+        })
+        .to_string(),
     ]
     .join("\n");
     std::fs::write(root.join("export.json"), gzip(export.as_bytes())).expect("write");
@@ -737,6 +743,8 @@ fn auoms_plain_text_other_records_and_damage_counted_by_line() {
             "export.json.gz:4",
             "export.json.gz:5",
             "export.json.gz:6",
+            "export.json.gz:8",
+            "export.json.gz:9",
             "syslog:4"
         ],
         "{problems:#?}"
