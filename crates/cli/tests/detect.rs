@@ -352,7 +352,9 @@ fn trail_event(time: &str, user: &str, source: &str, api: &str, parameters: &str
 #[test]
 fn the_activity_baseline_learns_who_runs_remote_commands() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let shell = r#"{"instanceIds": ["i-0123456789abcdef0"], "documentName": "AWS-RunShellScript"}"#;
+    // The team's own deployment document: no built-in Sigma rule matches it (one that did would
+    // be a finding on the learning day, and what a run flags is not learned as normal).
+    let shell = r#"{"instanceIds": ["i-0123456789abcdef0"], "documentName": "Acme-DeployApp"}"#;
     let lines = [
         // Day 1, the learning day: alice runs commands through SSM, as she does every day.
         trail_event(

@@ -203,7 +203,18 @@ pub fn finding(
         let value = thresholds.get(name).copied().unwrap_or(threshold.default);
         values.insert(name.clone(), number(value));
     }
-    values.insert("src_name".into(), source.label());
+    if src_addr.is_empty() {
+        // A host known only by its name in a host log (no inventory, no address): name it so.
+        let host = row
+            .get("host_name")
+            .or_else(|| row.get("host"))
+            .cloned()
+            .unwrap_or_else(|| "an unknown host".into());
+        values.insert("src_name".into(), host);
+        values.insert("src_addr".into(), "address unknown".into());
+    } else {
+        values.insert("src_name".into(), source.label());
+    }
     if let Some((destination, _)) = &destination {
         values.insert("dst_name".into(), destination.label());
     } else {

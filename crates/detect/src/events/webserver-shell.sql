@@ -37,9 +37,12 @@ SELECT r.host_addr AS src_addr,
          ORDER BY r.time), 1, 5) AS evidence
 FROM runs r
 -- A web server's own processes: the parent is a web server or application runtime, or the
--- process runs as a web server account (33 www-data, 48 apache/nginx) outside any login.
+-- process runs as a web server account (33 www-data, 48 apache/nginx, or by name: tomcat...)
+-- outside any login.
 WHERE regexp_like(coalesce(r.parent_exe, ''),
                   '(^|/)(nginx|httpd|apache2|lighttpd|caddy|php-fpm[0-9.]*|php-cgi|uwsgi|gunicorn|tomcat[0-9]*|java|node)$')
    OR (r.auid IS NULL AND r.uid IN (33, 48))
+   OR (r.auid IS NULL AND r.uid_name IN ('www-data', 'apache', 'nginx', 'httpd', 'lighttpd', 'caddy',
+                                         'tomcat', 'tomcat7', 'tomcat8', 'tomcat9', 'tomcat10', 'jetty'))
 GROUP BY r.host_addr, r.host, date_trunc('day', r.time)
 HAVING count(DISTINCT r.serial) >= ${min_commands}
