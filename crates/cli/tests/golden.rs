@@ -68,42 +68,40 @@ fn normalise(output: &str, temporary: Option<&Path>) -> Vec<String> {
 /// accounts and months, which one run would treat as one estate's history), and
 /// `analytics = [...]` names, input by input, the detector its run must report.
 fn case_each_input(case: &Path) -> Option<(Vec<String>, Vec<String>)> {
-    let text = std::fs::read_to_string(case.join("case.toml")).unwrap_or_default();
-    let table: toml::Table = toml::from_str(&text).expect("case.toml parses");
+    let table = case_table(case);
     if table.get("each_input").and_then(|v| v.as_bool()) != Some(true) {
         return None;
     }
-    let list = |key: &str| -> Vec<String> {
-        table
-            .get(key)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Some((list("inputs"), list("analytics")))
+    Some((list(&table, "inputs"), list(&table, "analytics")))
+}
+
+/// A case's `case.toml` (empty when it has none).
+fn case_table(case: &Path) -> toml::Table {
+    let text = std::fs::read_to_string(case.join("case.toml")).unwrap_or_default();
+    toml::from_str(&text).expect("case.toml parses")
+}
+
+/// A list of texts from a case's table (empty when absent).
+fn list(table: &toml::Table, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A case's simulator recipe, and its detect arguments followed by its inputs (`inputs = [...]`,
 /// paths relative to the case; `flows.log` when it names none and has no recipe).
 fn case_args(case: &Path) -> (Vec<String>, Vec<String>) {
-    let text = std::fs::read_to_string(case.join("case.toml")).unwrap_or_default();
-    let table: toml::Table = toml::from_str(&text).expect("case.toml parses");
-    let list = |key: &str| -> Vec<String> {
-        table
-            .get(key)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    (list("simulate"), [list("args"), list("inputs")].concat())
+    let table = case_table(case);
+    (
+        list(&table, "simulate"),
+        [list(&table, "args"), list(&table, "inputs")].concat(),
+    )
 }
 
 #[test]

@@ -115,14 +115,10 @@ impl Detector for Rule {
         detect_from_ms: i64,
     ) -> Result<Vec<RecordBatch>, DetectError> {
         let sql = self.render(thresholds, detect_from_ms);
-        let context = || format!("detector {} ({})", self.header.id, self.origin);
-        engine
-            .sql(&sql)
-            .await
-            .map_err(|e| DetectError::query(context(), e))?
-            .collect()
-            .await
-            .map_err(|e| DetectError::query(context(), e))
+        // Empty batches are dropped: a detector's rows are read row by row.
+        engine.collect_table(&sql).await.map_err(|e| {
+            DetectError::query(format!("detector {} ({})", self.header.id, self.origin), e)
+        })
     }
 }
 

@@ -206,7 +206,11 @@ pub async fn detect(
         }
         let context = || format!("reading the {table} table");
         let rows = engine
-            .collect_table(&format!("SELECT * FROM \"{}\"", table.replace('"', "")))
+            .collect_table(&format!(
+                "SELECT *{} FROM \"{}\"",
+                crate::events::derived_columns(table),
+                table.replace('"', "")
+            ))
             .await
             .map_err(|e| DetectError::query(context(), e))?;
         outcome.events += rows.iter().map(|b| b.num_rows()).sum::<usize>();

@@ -30,7 +30,8 @@ const SHAPES: [Shape; 5] = [
     Shape {
         table: "cloudtrail",
         source: "coalesce(session_addr, source_ip)",
-        who: "coalesce(principal_arn, principal_id, source_ip, '?')",
+        // `principal` is added when the run reads the table (events::derived_columns).
+        who: "coalesce(principal, principal_arn, source_ip, '?')",
         summary: "concat(event_name, ' (', event_source, ') by ', coalesce(principal_arn, principal_id, '?'), \
                   ' from ', coalesce(source_ip, '?'), \
                   CASE WHEN error_code IS NULL THEN '' ELSE concat(', ', error_code) END, \
@@ -190,14 +191,15 @@ impl Detector for SigmaDetector {
         _thresholds: &BTreeMap<String, f64>,
         detect_from_ms: i64,
     ) -> Result<Vec<RecordBatch>, DetectError> {
-        let context = || format!("Sigma rule {} ({})", self.header.id, self.origin);
         engine
-            .sql(&self.sql(detect_from_ms))
+            .collect_table(&self.sql(detect_from_ms))
             .await
-            .map_err(|e| DetectError::query(context(), e))?
-            .collect()
-            .await
-            .map_err(|e| DetectError::query(context(), e))
+            .map_err(|e| {
+                DetectError::query(
+                    format!("Sigma rule {} ({})", self.header.id, self.origin),
+                    e,
+                )
+            })
     }
 }
 

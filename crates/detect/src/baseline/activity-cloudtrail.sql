@@ -1,13 +1,9 @@
 -- What each AWS principal does: the APIs it calls (`api`: "<service> <API>"), the roles it
 -- assumes (`assume`: the role's ARN) and, per source address, the APIs called from there
--- (`source-api`). A principal is the role for role sessions (an instance role's sessions are
--- named after instances that come and go; the role is what has habits), else the caller's
--- ARN. Calls AWS services make on their own account are nobody's habit and are left out.
+-- (`source-api`). `principal` is the column the run adds (events::derived_columns): the role
+-- for role sessions, else the caller; NULL (left out) for calls AWS services make on their own.
 WITH e AS (
-  SELECT time, event_source, event_name, source_ip, request_parameters,
-         CASE WHEN identity_type = 'AssumedRole' THEN coalesce(session_issuer_arn, principal_arn)
-              WHEN identity_type IN ('AWSService', 'AWSAccount') THEN NULL
-              ELSE coalesce(principal_arn, principal_id) END AS principal
+  SELECT time, event_source, event_name, source_ip, request_parameters, principal
   FROM cloudtrail
   WHERE time >= to_timestamp_millis(${learn_from}) AND time < to_timestamp_millis(${learn_until})
     AND coalesce(source_ip, '') NOT IN (SELECT addr FROM flagged_sources)

@@ -17,8 +17,6 @@ doc = "Calls by a principal or from a source that never made them before a findi
 */
 WITH remote AS (
   SELECT c.*,
-         CASE WHEN c.identity_type = 'AssumedRole' THEN coalesce(c.session_issuer_arn, c.principal_arn)
-              ELSE coalesce(c.principal_arn, c.principal_id) END AS principal,
          -- The instance ids the request names, separated by spaces.
          trim(regexp_replace(regexp_replace(coalesce(c.request_parameters, ''),
               '(i-[0-9a-fA-F]{8,17})|(?s:.)', '\1 ', 'g'), '\s+', ' ', 'g')) AS target_ids

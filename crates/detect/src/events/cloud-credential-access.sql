@@ -17,8 +17,6 @@ doc = "Distinct secrets or parameters read one at a time before a finding: an ap
 */
 WITH reads AS (
   SELECT c.*,
-         CASE WHEN c.identity_type = 'AssumedRole' THEN coalesce(c.session_issuer_arn, c.principal_arn)
-              ELSE coalesce(c.principal_arn, c.principal_id) END AS principal,
          c.event_name IN ('BatchGetSecretValue', 'GetParameters', 'GetParametersByPath',
                           'GetPasswordData') AS bulk
   FROM cloudtrail c

@@ -20,8 +20,6 @@ doc = "The window, in minutes, in which they must be called."
 */
 WITH reads AS (
   SELECT c.*,
-         CASE WHEN c.identity_type = 'AssumedRole' THEN coalesce(c.session_issuer_arn, c.principal_arn)
-              ELSE coalesce(c.principal_arn, c.principal_id) END AS principal,
          CAST(to_unixtime(c.time) AS BIGINT) / (60 * ${window_minutes}) AS bucket
   FROM cloudtrail c
   WHERE c.time >= to_timestamp_millis(${detect_from})

@@ -63,6 +63,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rare-domain.sql", include_str!("rare-domain.sql")),
 ];
 
+/// Columns a run adds to an event table when it reads it for the detectors (a SQL select list
+/// after `*`), so that every detector, Sigma rule and the activity baseline define them once.
+/// `cloudtrail.principal`: who has the habits. The role for role sessions (an instance role's
+/// sessions are named after instances that come and go), else the caller's ARN or id; NULL for
+/// calls AWS services make on their own.
+pub fn derived_columns(table: &str) -> &'static str {
+    match table {
+        "cloudtrail" => {
+            ", CASE WHEN identity_type = 'AssumedRole' THEN coalesce(session_issuer_arn, principal_arn) \
+               WHEN identity_type IN ('AWSService', 'AWSAccount') THEN NULL \
+               ELSE coalesce(principal_arn, principal_id) END AS principal"
+        }
+        _ => "",
+    }
+}
+
 /// Registered domains the DNS detectors leave out (CDNs, cloud services, reverse lookups),
 /// registered as the table `popular_domains(domain)`.
 pub const POPULAR_DOMAINS: &str = include_str!("popular-domains.txt");

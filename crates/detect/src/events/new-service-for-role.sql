@@ -15,7 +15,7 @@ default = 1
 doc = "Calls to new services before a finding: an instance role's services change only with its application."
 */
 WITH calls AS (
-  SELECT c.*, coalesce(c.session_issuer_arn, c.principal_arn) AS role_arn
+  SELECT c.*, c.principal AS role_arn
   FROM cloudtrail c
   WHERE c.time >= to_timestamp_millis(${detect_from})
     AND c.identity_type = 'AssumedRole' AND c.session_instance_id IS NOT NULL

@@ -16,8 +16,6 @@ doc = "New roles attempted before a finding: a principal's roles change only whe
 */
 WITH attempts AS (
   SELECT c.*,
-         CASE WHEN c.identity_type = 'AssumedRole' THEN coalesce(c.session_issuer_arn, c.principal_arn)
-              ELSE coalesce(c.principal_arn, c.principal_id) END AS principal,
          regexp_replace(c.request_parameters, '(?s)^.*?"roleArn"\s*:\s*"([^"]+)".*$', '\1') AS role_arn
   FROM cloudtrail c
   WHERE c.time >= to_timestamp_millis(${detect_from})

@@ -14,7 +14,7 @@ doc = "Instances asked for in one call (maxCount) that make a launch unusual wha
 */
 WITH launches AS (
   SELECT c.*,
-         coalesce(c.principal_arn, c.principal_id) AS principal,
+         coalesce(c.principal_arn, c.principal_id) AS caller,
          regexp_replace(c.request_parameters, '(?s)^.*?"instanceType"\s*:\s*"([^"]+)".*$', '\1') AS instance_type,
          CAST(coalesce(nullif(regexp_replace(c.request_parameters, '(?s)^.*?"maxCount"\s*:\s*([0-9]{1,6}).*$', '\1'),
                               c.request_parameters), '1') AS BIGINT) AS max_count
@@ -30,8 +30,8 @@ WITH launches AS (
      OR max_count >= ${min_instances}
 )
 SELECT min(u.source_ip) AS src_addr,
-       u.principal,
-       concat(to_char(date_trunc('day', u.time), '%Y-%m-%d'), ' ', u.principal) AS period,
+       u.caller AS principal,
+       concat(to_char(date_trunc('day', u.time), '%Y-%m-%d'), ' ', u.caller) AS period,
        array_to_string(array_sort(array_agg(DISTINCT u.instance_type)), ', ') AS instance_types,
        count(*) AS n_calls,
        max(u.max_count) AS n_instances,
@@ -42,10 +42,10 @@ SELECT min(u.source_ip) AS src_addr,
        min(u.time) AS first_seen,
        max(u.time) AS last_seen,
        array_slice(array_agg(concat(u.source_file, chr(9), CAST(u.source_line AS VARCHAR), chr(9),
-           'RunInstances ', u.instance_type, ' x', CAST(u.max_count AS VARCHAR), ' by ', u.principal,
+           'RunInstances ', u.instance_type, ' x', CAST(u.max_count AS VARCHAR), ' by ', u.caller,
            ' from ', coalesce(u.source_ip, '?'),
            CASE WHEN u.error_code IS NULL THEN '' ELSE concat(', ', u.error_code) END,
            CASE WHEN u.source_event IS NULL THEN '' ELSE concat(', event ', CAST(u.source_event AS VARCHAR)) END)
          ORDER BY u.time), 1, 5) AS evidence
 FROM unusual u
-GROUP BY u.principal, date_trunc('day', u.time)
+GROUP BY u.caller, date_trunc('day', u.time)
