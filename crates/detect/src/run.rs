@@ -233,8 +233,21 @@ pub async fn detect(
             ));
             continue;
         }
-        findings.extend(run_one(engine, detector.as_ref(), options, resolver, start).await?);
-        outcome.ran.push(detector.header().id.clone());
+        match run_one(engine, detector.as_ref(), options, resolver, start).await {
+            Ok(found) => {
+                findings.extend(found);
+                outcome.ran.push(detector.header().id.clone());
+            }
+            // A Sigma rule from a user's checkout that the engine cannot run (a function it
+            // lacks, a pattern it refuses) is reported and skipped: one rule among hundreds
+            // must not stop detection. The project's own detectors stop it: theirs is a bug.
+            Err(error) if detector.header().id.starts_with(crate::sigma::PREFIX) => {
+                outcome
+                    .not_run
+                    .push((detector.header().id.clone(), error.to_string()));
+            }
+            Err(error) => return Err(error),
+        }
     }
 
     // The baseline: from the state, else learned from the first `learn_ms` of the input, from

@@ -65,6 +65,9 @@ const SHAPES: [Shape; 5] = [
     },
 ];
 
+/// The prefix of a Sigma detector's id (`sigma:<rule id>`).
+pub const PREFIX: &str = "sigma:";
+
 /// A compiled Sigma rule as a detector.
 pub struct SigmaDetector {
     header: Header,
@@ -122,7 +125,7 @@ impl SigmaDetector {
             plain(&rule.falsepositives.join("; "))
         };
         let header = Header {
-            id: format!("sigma:{}", rule.id),
+            id: format!("{PREFIX}{}", rule.id),
             title: format!("{}: {{who}}", plain(&rule.title)),
             description,
             attack,

@@ -329,11 +329,7 @@ fn field_test(t: &FieldTest, mapping: &Mapping) -> Result<String, String> {
     for value in &t.values {
         parts.push(value_test(&def, value, &mods, shape)?);
     }
-    let joined = if parts.len() == 1 {
-        parts.remove(0)
-    } else {
-        format!("({})", parts.join(if mods.all { " AND " } else { " OR " }))
-    };
+    let joined = balanced(&parts, if mods.all { " AND " } else { " OR " });
     Ok(format!("coalesce({joined}, false)"))
 }
 
@@ -392,11 +388,7 @@ fn value_test(def: &FieldDef, value: &Yaml, mods: &Mods, shape: Shape) -> Result
                 }
             })
             .collect();
-        return Ok(if tests.len() == 1 {
-            tests.into_iter().collect()
-        } else {
-            format!("({})", tests.join(" OR "))
-        });
+        return Ok(balanced(&tests, " OR "));
     }
     if let Some(op) = mods.cmp {
         let n = number_text(value).ok_or("`lt`/`lte`/`gt`/`gte` need a number")?;
@@ -473,11 +465,7 @@ fn search_sql(search: &Search, mapping: &Mapping) -> Result<String, String> {
                     format!("({})", tests.join(" AND "))
                 });
             }
-            Ok(if alternatives.len() == 1 {
-                alternatives.into_iter().collect()
-            } else {
-                format!("({})", alternatives.join(" OR "))
-            })
+            Ok(balanced(&alternatives, " OR "))
         }
     }
 }
@@ -557,6 +545,21 @@ impl Builder<'_> {
                 }
                 self.push(")")
             }
+        }
+    }
+}
+
+/// `parts` joined by `op` as a balanced tree of parentheses: `((a OR b) OR (c OR d))`. A rule
+/// that lists a thousand values (SigmaHQ has such lists of tool names) would otherwise be a
+/// chain a thousand operators deep, which the query planner walks recursively until the stack
+/// runs out; balanced, it is ten deep.
+fn balanced(parts: &[String], op: &str) -> String {
+    match parts {
+        [] => "false".to_string(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!("({}{op}{})", balanced(left, op), balanced(right, op))
         }
     }
 }

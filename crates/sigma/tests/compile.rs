@@ -352,3 +352,31 @@ proptest! {
         let _ = compile("p.yml", &text, &Mappings::builtin());
     }
 }
+
+#[test]
+fn a_long_value_list_is_a_shallow_tree() {
+    // SigmaHQ lists a thousand tool names in one rule; a flat chain of ORs that deep overflows
+    // the query planner's stack.
+    let mut rule = String::from(
+        "title: many\nlogsource: {product: linux, category: process_creation}\ndetection:\n  sel:\n    Image|endswith:\n",
+    );
+    for i in 0..2000 {
+        rule.push_str(&format!("      - '/tool{i}'\n"));
+    }
+    rule.push_str("  condition: sel\n");
+    let compiled = eastwest_sigma::compile("many.yml", &rule, &eastwest_sigma::Mappings::builtin())
+        .expect("compiles");
+    let (mut depth, mut deepest) = (0i32, 0i32);
+    for c in compiled.condition_sql.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    assert!(deepest <= 20, "nested {deepest} deep");
+    assert_eq!(compiled.condition_sql.matches("/tool").count(), 2000);
+}
