@@ -160,7 +160,7 @@ async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
             counts.push(format!("{n} {}", severity.caption().to_lowercase()));
         }
     }
-    eprintln!(
+    diagnostic!(
         "audit: {} failures{}",
         results.len(),
         if counts.is_empty() {
@@ -232,7 +232,7 @@ async fn observed(
     }
     let unreadable = crate::query::print_problems(&report);
     let context = eastwest_posture::Context::new(inventory, &resolver, config);
-    eprintln!(
+    diagnostic!(
         "audit: {} distinct inbound flows observed in {} records",
         used.len(),
         report.summary().records

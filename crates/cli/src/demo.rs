@@ -194,7 +194,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     let (inventory, load) =
         load_dir(&inventory_dir).with_context(|| format!("reading {}", inventory_dir.display()))?;
     for problem in &load.problems {
-        eprintln!("note: {problem}");
+        diagnostic!("note: {problem}");
     }
     let resolver = Arc::new(Resolver::new(&inventory));
     say!("Inventory ({}):", inventory_dir.display());

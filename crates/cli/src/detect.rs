@@ -155,7 +155,7 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         eastwest_model::LogKind::FlowParquet,
     ]);
     if skipped > 0 {
-        eprintln!(
+        diagnostic!(
             "note: {skipped} input file(s) were read by an earlier run with this --state and were not read again"
         );
     }
@@ -203,7 +203,7 @@ fn summarise(outcome: &Outcome) {
         .iter()
         .filter(|f| f.status == eastwest_model::Status::New)
         .count();
-    eprintln!(
+    diagnostic!(
         "detect: {} finding(s) ({new} new, {} update(s)), {} suppressed; {} connection rows; baseline {}",
         outcome.findings.len(),
         outcome.findings.len() - new,
@@ -212,7 +212,7 @@ fn summarise(outcome: &Outcome) {
         outcome.baseline_source
     );
     for (id, why) in &outcome.not_run {
-        eprintln!("note: {id} did not run: {why}");
+        diagnostic!("note: {id} did not run: {why}");
     }
     let mut reasons: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for s in &outcome.suppressed {
@@ -221,10 +221,10 @@ fn summarise(outcome: &Outcome) {
             .or_default() += 1;
     }
     for ((analytic, reason), count) in reasons {
-        eprintln!("note: {count} {analytic} finding(s) suppressed: {reason}");
+        diagnostic!("note: {count} {analytic} finding(s) suppressed: {reason}");
     }
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        diagnostic!("warning: {warning}");
     }
 }
 

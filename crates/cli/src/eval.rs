@@ -96,7 +96,7 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
     let found = alerts(&attacked_run);
     let false_positives = alerts(&benign_run);
     for f in benign_run.findings.iter() {
-        eprintln!("eval: benign estate finding: {} {}", f.analytic, f.title);
+        diagnostic!("eval: benign estate finding: {} {}", f.analytic, f.title);
     }
     let host_days = benign_summary.instances as f64 * args.days;
     let evaluation = score(
@@ -124,7 +124,7 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
         .iter()
         .filter(|s| s.found_by.is_some())
         .count();
-    eprintln!(
+    diagnostic!(
         "eval: found {found} of {} scenarios, {:.2} false positives per 100 host-days; report written to {}",
         evaluation.scenarios.len(),
         evaluation.false_positives_per_100_host_days(),

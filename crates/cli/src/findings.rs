@@ -57,7 +57,7 @@ pub fn print(text: &str) -> Result<(), ()> {
         Ok(()) => Ok(()),
         Err(e) if e.is_closed() => Err(()),
         Err(e) => {
-            eprintln!("error: {:#}", anyhow::Error::from(e));
+            diagnostic!("error: {:#}", anyhow::Error::from(e));
             Err(())
         }
     }

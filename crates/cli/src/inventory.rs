@@ -99,7 +99,7 @@ pub async fn load(args: &SourceArgs) -> Result<Option<Loaded>> {
         load_dir(path).with_context(|| format!("--inventory {source}"))?
     };
     for problem in &report.problems {
-        eprintln!("{}: {problem}", level_word(problem.level));
+        diagnostic!("{}: {problem}", level_word(problem.level));
     }
     let counts: Vec<String> = inventory
         .counts()
@@ -111,7 +111,7 @@ pub async fn load(args: &SourceArgs) -> Result<Option<Loaded>> {
     } else {
         format!("{} files read", report.loaded.len())
     };
-    eprintln!(
+    diagnostic!(
         "inventory: {from}: {}",
         if counts.is_empty() {
             "nothing eastwest uses".to_string()
@@ -136,7 +136,7 @@ pub fn add_flow_formats(inventory: &Inventory, flow: &mut FlowContext) {
                 format,
             )
         {
-            eprintln!(
+            diagnostic!(
                 "warning: flow log {}: LogFormat '{format}' does not parse; its files are read with the default format unless they have header lines",
                 flow_log.flow_log_id
             );
@@ -166,7 +166,7 @@ pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
             let written = snapshot::write(&loaded, &out)
                 .with_context(|| format!("--out {}", out.display()))?;
             if !global.quiet {
-                eprintln!(
+                diagnostic!(
                     "snapshot: {} files written under {}",
                     written.len(),
                     out.display()

@@ -4,6 +4,14 @@
 //! output. Errors carry context for the user (`anyhow`); exit codes follow the contract in the
 //! README: 0 success, 2 bad usage or unreadable input.
 
+/// Writes a line to standard error like `eprintln!`, without panicking when standard error is
+/// closed (see `eastwest_sinks::console::diagnostic`).
+macro_rules! diagnostic {
+    ($($arg:tt)*) => {
+        eastwest_sinks::console::diagnostic(&format!($($arg)*))
+    };
+}
+
 mod audit;
 mod demo;
 mod detect;
@@ -74,7 +82,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            diagnostic!("error: cannot start the runtime: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
@@ -99,7 +107,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            diagnostic!("error: {e:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

@@ -154,16 +154,16 @@ pub fn print_problems(report: &Report) -> bool {
     let per_file = report.problems_per_file();
     let problems = report.problems();
     for problem in &problems {
-        eprintln!("{}: {problem}", level_word(problem.level));
+        diagnostic!("{}: {problem}", level_word(problem.level));
     }
     for (file, count) in &per_file {
         let shown = problems.iter().filter(|p| &p.file == file).count() as u64;
         if *count > shown {
-            eprintln!("note: {file}: {} more problems not shown", count - shown);
+            diagnostic!("note: {file}: {} more problems not shown", count - shown);
         }
     }
     if summary.malformed > 0 || summary.files_skipped > 0 || summary.skipdata > 0 {
-        eprintln!(
+        diagnostic!(
             "note: read {} records from {} files; skipped {} malformed records, {} files of other kinds; {} NODATA and {} SKIPDATA intervals (coverage gaps, not traffic)",
             summary.records,
             summary.files_read,

@@ -122,7 +122,7 @@ pub async fn run(args: SimulateArgs, global: &Global) -> Result<ExitCode> {
         move || run_simulation(&options, quiet)
     })
     .await??;
-    eprintln!(
+    diagnostic!(
         "simulated {} instances ({} network interfaces): {} flow records in {} files, {} CloudTrail events, {} DNS queries, {} host log lines, {:.1} MB under {}",
         summary.instances,
         summary.interfaces,
@@ -135,7 +135,7 @@ pub async fn run(args: SimulateArgs, global: &Global) -> Result<ExitCode> {
         args.out.join("logs").display()
     );
     for truth in &summary.truth {
-        eprintln!(
+        diagnostic!(
             "  scenario {}: {} [{}]",
             truth.scenario,
             truth.description,

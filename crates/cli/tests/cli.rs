@@ -638,6 +638,34 @@ fn commands_stop_quietly_on_a_closed_pipe() {
 }
 
 #[test]
+fn a_closed_standard_error_is_no_crash() {
+    // `eastwest detect ... 2>&-` or a log collector that went away: the notes and the summary
+    // cannot be shown, the findings still are (eprintln! panicked here, exit 101).
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/port-scan-vertical/flows.log");
+    for args in [
+        vec!["detect".to_string(), scan.display().to_string()],
+        // Two files of testdata/ssh are not logs: their notes go to standard error.
+        vec![
+            "query".to_string(),
+            "SELECT count(*) AS n FROM ssh".into(),
+            testdata("ssh").display().to_string(),
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_eastwest"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stderr.take());
+        let out = child.wait_with_output().expect("exits");
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+        assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
+    }
+}
+
+#[test]
 fn paths_prints_no_terminal_control_from_inventory_names() {
     // A Name tag with an escape sequence (clear screen) and a bidirectional override.
     let dir = tempfile::tempdir().expect("dir");

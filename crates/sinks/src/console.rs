@@ -10,6 +10,16 @@ use std::fs::File;
 use std::io::{self, BufWriter, ErrorKind, Write};
 use std::path::Path;
 
+/// Writes one line to standard error for the user (a note, a warning, an error), ignoring a
+/// failure: `eprintln!` panics when standard error is closed (`2>&-`, or a reader that went
+/// away), and a diagnostic that cannot be shown must not turn a finished run into a crash.
+pub fn diagnostic(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
+}
+
 /// Why a write to the console did not happen.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
