@@ -82,6 +82,17 @@ fn lists_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
 
 /// Writes batches in `format`.
 pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Result<()> {
+    write_part(batches, format, true, out)
+}
+
+/// Writes batches in `format`, as the first part of the output (with the CSV header) or as a
+/// later one (without), so that a result can be written batch by batch as it is computed.
+pub fn write_part(
+    batches: &[RecordBatch],
+    format: Format,
+    first: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let batches: Vec<RecordBatch> = batches.iter().map(readable).collect::<Result<_>>()?;
     match format {
         Format::Table => {
@@ -97,7 +108,7 @@ pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Re
         }
         Format::Csv => {
             let mut writer = datafusion::arrow::csv::WriterBuilder::new()
-                .with_header(true)
+                .with_header(first)
                 .build(out);
             for batch in &batches {
                 writer

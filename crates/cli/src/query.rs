@@ -9,14 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use datafusion::arrow::record_batch::RecordBatch;
 use eastwest_engine::{Engine, FlowOptions};
 use eastwest_ingest::time::parse_time;
 use eastwest_ingest::{FlowContext, FlowFormat, Report, TimeWindow};
 use eastwest_inventory::{Inventory, Resolver};
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::inventory::{SourceArgs, add_flow_formats, load};
-use crate::output::{Format, write};
+use crate::output::{Format, write_part};
 use crate::{EXIT_BAD_INPUT, Global};
 
 /// Arguments of `query`.
@@ -185,6 +187,10 @@ pub fn level_word(level: eastwest_model::ProblemLevel) -> &'static str {
     }
 }
 
+/// Rows the table format holds before printing: it aligns its columns over all of them, so it
+/// cannot stream; a person reads far fewer, and CSV or JSON stream any number.
+const TABLE_MAX_ROWS: usize = 10_000;
+
 /// Runs `query`.
 pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
     let loaded = load(&args.inventory).await?;
@@ -207,33 +213,99 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
         engine
             .sql(&args.sql)
             .await?
-            .collect()
+            .execute_stream()
             .await
             .map_err(anyhow::Error::from)
     }
     .await;
-    if let Some((bar, task)) = bar {
-        task.abort();
-        bar.finish_and_clear();
-    }
-    let batches = result.context("query failed")?;
-    match &args.output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("--output {}", path.display()))?,
-            );
-            write(&batches, args.format, &mut file)?;
+    let stop_bar = |bar: Option<(ProgressBar, tokio::task::JoinHandle<()>)>| {
+        if let Some((bar, task)) = bar {
+            task.abort();
+            bar.finish_and_clear();
         }
-        None => {
-            // Rendered first, then printed through the console: a reader that goes away
-            // (`| head`) ends the command quietly instead of as an error.
+    };
+    let mut stream = match result.context("query failed") {
+        Ok(stream) => stream,
+        Err(error) => {
+            stop_bar(bar);
+            return Err(error);
+        }
+    };
+    // CSV and JSON are written batch by batch as the engine produces them, so a result larger
+    // than memory still prints; the table aligns its columns over all its rows, so it holds at
+    // most TABLE_MAX_ROWS of them.
+    let mut console = eastwest_sinks::console::Console::stdout_or(args.output.as_deref())
+        .map_err(anyhow::Error::from)
+        .context("--output")?;
+    let mut bar = bar;
+    let mut held: Vec<RecordBatch> = Vec::new();
+    let (mut held_rows, mut more_rows, mut first) = (0usize, 0usize, true);
+    let mut closed = false;
+    while let Some(batch) = stream.next().await {
+        let batch = match batch.context("query failed") {
+            Ok(batch) => batch,
+            Err(error) => {
+                stop_bar(bar.take());
+                return Err(error);
+            }
+        };
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        stop_bar(bar.take());
+        if args.format == Format::Table {
+            let room = TABLE_MAX_ROWS - held_rows;
+            if room == 0 {
+                more_rows += batch.num_rows();
+                continue;
+            }
+            let kept = batch.slice(0, batch.num_rows().min(room));
+            more_rows += batch.num_rows() - kept.num_rows();
+            held_rows += kept.num_rows();
+            held.push(kept);
+            continue;
+        }
+        let mut text = Vec::new();
+        write_part(&[batch], args.format, first, &mut text)?;
+        first = false;
+        match console.write_all(&text) {
+            Ok(()) => {}
+            Err(e) if e.is_closed() => {
+                closed = true;
+                break;
+            }
+            Err(e) => return Err(anyhow::Error::from(e)),
+        }
+    }
+    stop_bar(bar.take());
+    if !closed {
+        if args.format == Format::Table || first {
+            // A table, or CSV/JSON of no rows (the CSV header still says the columns).
+            if held.is_empty() {
+                held.push(RecordBatch::new_empty(stream.schema()));
+            }
             let mut text = Vec::new();
-            write(&batches, args.format, &mut text)?;
-            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
-                return Ok(ExitCode::SUCCESS);
+            write_part(&held, args.format, true, &mut text)?;
+            if let Err(e) = console.write_all(&text) {
+                if !e.is_closed() {
+                    return Err(anyhow::Error::from(e));
+                }
+                closed = true;
             }
         }
+        if let Err(e) = console.finish()
+            && !e.is_closed()
+        {
+            return Err(anyhow::Error::from(e));
+        }
+    }
+    if closed {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if more_rows > 0 {
+        diagnostic!(
+            "note: the table shows the first {TABLE_MAX_ROWS} rows; {more_rows} more were left out (--format csv or json prints every row)"
+        );
     }
     let summary = report.summary();
     tracing::info!(

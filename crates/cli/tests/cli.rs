@@ -638,6 +638,46 @@ fn commands_stop_quietly_on_a_closed_pipe() {
 }
 
 #[test]
+fn query_streams_csv_and_json_and_bounds_the_table() {
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/port-scan-vertical/flows.log");
+    let scan = scan.display().to_string();
+    let sql = "SELECT x FROM generate_series(1, 25000) t(x)";
+    // Every row, batch by batch, with one CSV header.
+    let csv = eastwest(&["query", "--format", "csv", sql, &scan]);
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let lines: Vec<String> = text(&csv.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 25_001);
+    assert_eq!(lines.iter().filter(|l| *l == "x").count(), 1);
+    let json = eastwest(&["query", "--format", "json", sql, &scan]);
+    assert_eq!(text(&json.stdout).lines().count(), 25_000);
+    // The table holds a bounded number of rows and says what it left out.
+    let table = eastwest(&["query", "--format", "table", sql, &scan]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert!(
+        text(&table.stderr).contains("the first 10000 rows; 15000 more were left out"),
+        "{}",
+        text(&table.stderr)
+    );
+    assert_eq!(
+        text(&table.stdout)
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.contains(" x "))
+            .count(),
+        10_000
+    );
+    // No rows: CSV still names the columns.
+    let empty = eastwest(&[
+        "query",
+        "--format",
+        "csv",
+        "SELECT srcaddr FROM flows WHERE false",
+        &scan,
+    ]);
+    assert_eq!(text(&empty.stdout), "srcaddr\n");
+}
+
+#[test]
 fn a_closed_standard_error_is_no_crash() {
     // `eastwest detect ... 2>&-` or a log collector that went away: the notes and the summary
     // cannot be shown, the findings still are (eprintln! panicked here, exit 101).
