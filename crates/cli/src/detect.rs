@@ -175,7 +175,12 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
             .collect();
         eastwest_detect::state::append_ledger(state, &read)?;
     }
-    let text = crate::findings::render(&outcome.findings, args.format, options.now_ms)?;
+    let text = crate::findings::render(
+        &outcome.findings,
+        args.format,
+        options.now_ms,
+        options.rules_dir.as_deref(),
+    )?;
     match &args.output {
         Some(path) => std::fs::write(path, text.as_bytes())
             .with_context(|| format!("--output {}", path.display()))?,

@@ -10,8 +10,14 @@ use eastwest_sinks::sarif::Rule;
 
 use crate::detect::DetectFormat;
 
-/// The findings as text in `format`; `time_ms` is the report's time.
-pub fn render(findings: &[Finding], format: DetectFormat, time_ms: i64) -> Result<String> {
+/// The findings as text in `format`; `time_ms` is the report's time; `rules_dir` is the run's
+/// `--rules`, so that SARIF describes the user's detectors and Sigma rules too.
+pub fn render(
+    findings: &[Finding],
+    format: DetectFormat,
+    time_ms: i64,
+    rules_dir: Option<&Path>,
+) -> Result<String> {
     Ok(match format {
         DetectFormat::Table => eastwest_sinks::table::table(findings),
         DetectFormat::Json => {
@@ -20,7 +26,7 @@ pub fn render(findings: &[Finding], format: DetectFormat, time_ms: i64) -> Resul
             String::from_utf8(out).context("OCSF output")?
         }
         DetectFormat::Sarif => {
-            let rules: Vec<Rule> = eastwest_detect::detectors(None)?
+            let rules: Vec<Rule> = eastwest_detect::detectors(rules_dir)?
                 .iter()
                 .map(|d| {
                     let h = d.header();

@@ -180,6 +180,69 @@ fn sarif_points_at_the_evidence() {
 }
 
 #[test]
+fn a_users_sigma_rule_runs_and_sarif_describes_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "ssm.yml",
+        "title: SSM command by a person\nid: user-ssm\nlevel: high\n\
+         tags: [attack.execution, attack.t1651]\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel:\n    eventName: SendCommand\n    userIdentity.type: IAMUser\n  \
+         condition: sel\n",
+    );
+    // A rule for a log source eastwest does not read is listed, not dropped.
+    write(
+        dir.path(),
+        "windows.yml",
+        "title: Windows thing\nlogsource: {product: windows, category: process_creation}\n\
+         detection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel\n",
+    );
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/cloudtrail/stratus-red-team/aws.execution.ssm-send-command.json");
+    let rules = dir.path().display().to_string();
+    let out = eastwest(&[
+        "detect",
+        "--format",
+        "sarif",
+        "--rules",
+        &rules,
+        capture.to_str().expect("UTF-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("1 Sigma rule(s) not run: 1 for log sources eastwest does not read"),
+        "{}",
+        text(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    let described = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .any(|r| r["id"] == "sigma:user-ssm");
+    assert!(described, "{}", run["tool"]["driver"]["rules"]);
+    let result = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "sigma:user-ssm")
+        .unwrap_or_else(|| panic!("no result of the user's rule: {}", run["results"]));
+    assert_eq!(result["level"], "error", "{result}");
+
+    let listed = eastwest(&["detectors", "--rules", &rules]);
+    let listed = text(&listed.stdout);
+    assert!(listed.contains("sigma:user-ssm"), "{listed}");
+    assert!(
+        listed.contains("windows.yml")
+            && listed.contains("no mapping for logsource product=windows"),
+        "{listed}"
+    );
+}
+
+#[test]
 fn state_keeps_the_baseline_and_reports_repeats_as_updates() {
     let dir = tempfile::tempdir().expect("dir");
     let state = dir.path().join("state").display().to_string();
