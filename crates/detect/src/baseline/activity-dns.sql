@@ -1,8 +1,8 @@
--- Which registered domains the estate resolves (`domain`: the last two labels, the name's
--- registered domain for most names; no public-suffix list yet).
+-- Which registered domains the estate resolves (`registered_domain`, the column the run adds:
+-- events::derived_columns).
 WITH q AS (
   SELECT time, source_ip,
-         lower(regexp_replace(rtrim(query_name, '.'), '^.*?([^.]+\.[^.]+)$', '\1')) AS domain
+         registered_domain AS domain
   FROM dns
   WHERE time >= to_timestamp_millis(${learn_from}) AND time < to_timestamp_millis(${learn_until})
     AND query_name IS NOT NULL

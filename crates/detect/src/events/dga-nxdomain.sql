@@ -18,8 +18,8 @@ doc = "Length of the name's first label below its registered domain, on average:
 */
 WITH failed AS (
   SELECT d.*,
-         lower(regexp_replace(rtrim(d.query_name, '.'), '^.*?([^.]+\.[^.]+)$', '\1')) AS domain,
-         length(regexp_replace(lower(rtrim(d.query_name, '.')), '^(.*\.)?([^.]+)\.[^.]+$', '\2')) AS label_length,
+         d.registered_domain AS domain,
+         length(split_part(d.registered_domain, '.', 1)) AS label_length,
          CAST(to_unixtime(d.time) AS BIGINT) / 3600 AS hour
   FROM dns d
   WHERE d.time >= to_timestamp_millis(${detect_from})

@@ -18,7 +18,7 @@ doc = "Average length of the first label: encoded data fills labels (up to 63 ch
 */
 WITH q AS (
   SELECT d.*,
-         lower(regexp_replace(rtrim(d.query_name, '.'), '^.*?([^.]+\.[^.]+)$', '\1')) AS domain,
+         d.registered_domain AS domain,
          length(split_part(d.query_name, '.', 1)) AS label_length
   FROM dns d
   WHERE d.time >= to_timestamp_millis(${detect_from}) AND d.source_ip IS NOT NULL

@@ -68,8 +68,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// `cloudtrail.principal`: who has the habits. The role for role sessions (an instance role's
 /// sessions are named after instances that come and go), else the caller's ARN or id; NULL for
 /// calls AWS services make on their own.
+///
+/// `dns.registered_domain`: the domain a name was registered under, lower-cased. The last two
+/// labels, or three under a second-level label of a country-code domain (`co.uk`, `com.au`:
+/// the common public suffixes, not the whole public-suffix list).
 pub fn derived_columns(table: &str) -> &'static str {
     match table {
+        "dns" => {
+            r", CASE WHEN regexp_like(lower(rtrim(query_name, '.')), '\.(co|com|net|org|gov|edu|ac|or|ne|go)\.[a-z]{2}$')
+                 THEN lower(regexp_replace(rtrim(query_name, '.'), '^.*?([^.]+\.[^.]+\.[^.]+)$', '\1'))
+                 ELSE lower(regexp_replace(rtrim(query_name, '.'), '^.*?([^.]+\.[^.]+)$', '\1')) END
+               AS registered_domain"
+        }
         "cloudtrail" => {
             ", CASE WHEN identity_type = 'AssumedRole' THEN coalesce(session_issuer_arn, principal_arn) \
                WHEN identity_type IN ('AWSService', 'AWSAccount') THEN NULL \

@@ -16,7 +16,7 @@ doc = "Hosts that resolved the domain in the detection period, at most: a domain
 */
 WITH q AS (
   SELECT d.*,
-         lower(regexp_replace(rtrim(d.query_name, '.'), '^.*?([^.]+\.[^.]+)$', '\1')) AS domain
+         d.registered_domain AS domain
   FROM dns d
   WHERE d.time >= to_timestamp_millis(${detect_from})
     AND d.source_ip IS NOT NULL AND d.query_name IS NOT NULL
