@@ -21,28 +21,24 @@ pub enum Format {
     Csv,
 }
 
-/// Binary 16-byte columns (addresses) → text columns.
-fn readable(batch: &RecordBatch) -> Result<RecordBatch> {
+/// The batch with each column `convert` returns text for replaced by that text column (same
+/// name, nullable), the others kept as they are.
+fn text_columns(
+    batch: &RecordBatch,
+    convert: impl Fn(&Field, &ArrayRef) -> Option<StringArray>,
+) -> Result<RecordBatch> {
     let mut fields = Vec::with_capacity(batch.num_columns());
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        if let (DataType::FixedSizeBinary(16), Some(binary)) = (
-            field.data_type(),
-            column.as_any().downcast_ref::<FixedSizeBinaryArray>(),
-        ) {
-            let text: StringArray = (0..binary.len())
-                .map(|i| {
-                    binary
-                        .is_valid(i)
-                        .then(|| address_text(binary.value(i)))
-                        .flatten()
-                })
-                .collect();
-            fields.push(Field::new(field.name(), DataType::Utf8, true));
-            columns.push(Arc::new(text));
-        } else {
-            fields.push(field.as_ref().clone());
-            columns.push(Arc::clone(column));
+        match convert(field, column) {
+            Some(text) => {
+                fields.push(Field::new(field.name(), DataType::Utf8, true));
+                columns.push(Arc::new(text));
+            }
+            None => {
+                fields.push(field.as_ref().clone());
+                columns.push(Arc::clone(column));
+            }
         }
     }
     Ok(RecordBatch::try_new(
@@ -51,33 +47,45 @@ fn readable(batch: &RecordBatch) -> Result<RecordBatch> {
     )?)
 }
 
+/// Binary 16-byte columns (addresses) → text columns.
+fn readable(batch: &RecordBatch) -> Result<RecordBatch> {
+    text_columns(batch, |field, column| {
+        let DataType::FixedSizeBinary(16) = field.data_type() else {
+            return None;
+        };
+        let binary = column.as_any().downcast_ref::<FixedSizeBinaryArray>()?;
+        Some(
+            (0..binary.len())
+                .map(|i| {
+                    binary
+                        .is_valid(i)
+                        .then(|| address_text(binary.value(i)))
+                        .flatten()
+                })
+                .collect(),
+        )
+    })
+}
+
 /// List columns (DNS answers, process arguments) as text `[a, b]`: CSV has no lists.
 fn lists_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
-    let mut fields = Vec::with_capacity(batch.num_columns());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        if let DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_) =
+    text_columns(batch, |field, column| {
+        let (DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_)) =
             field.data_type()
-        {
-            let text: StringArray = (0..column.len())
+        else {
+            return None;
+        };
+        Some(
+            (0..column.len())
                 .map(|i| {
                     column.is_valid(i).then(|| {
                         datafusion::arrow::util::display::array_value_to_string(column, i)
                             .unwrap_or_default()
                     })
                 })
-                .collect();
-            fields.push(Field::new(field.name(), DataType::Utf8, true));
-            columns.push(Arc::new(text));
-        } else {
-            fields.push(field.as_ref().clone());
-            columns.push(Arc::clone(column));
-        }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
+                .collect(),
+        )
+    })
 }
 
 /// Writes batches in `format`.

@@ -153,9 +153,7 @@ fn golden_cases() {
             .current_dir(case)
             .args(["--quiet", "--threads", "1", "detect", "--format", "json"])
             .args(&args);
-        let names_inputs = std::fs::read_to_string(case.join("case.toml"))
-            .unwrap_or_default()
-            .contains("inputs");
+        let names_inputs = case_table(case).contains_key("inputs");
         if recipe.is_empty() && !names_inputs {
             command.arg("flows.log");
         } else if !recipe.is_empty() {

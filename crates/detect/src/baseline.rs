@@ -217,6 +217,26 @@ impl Baseline {
         Ok(())
     }
 
+    /// The same tables with no rows: what a detector that may run without a baseline compares
+    /// with when none is ready.
+    pub fn empty(&self) -> Baseline {
+        let tables = self
+            .tables
+            .iter()
+            .map(|(name, batches)| {
+                let schema = batches
+                    .first()
+                    .map(RecordBatch::schema)
+                    .unwrap_or_else(|| Arc::new(datafusion::arrow::datatypes::Schema::empty()));
+                (name.clone(), vec![RecordBatch::new_empty(schema)])
+            })
+            .collect();
+        Baseline {
+            tables,
+            meta: Meta::default(),
+        }
+    }
+
     /// Rows per table.
     pub fn rows(&self) -> BTreeMap<String, usize> {
         self.tables

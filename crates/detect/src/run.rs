@@ -324,11 +324,9 @@ pub async fn detect(
     }
 
     if !without_baseline.is_empty() {
-        // No baseline is ready: these run over the whole input against empty baseline tables
-        // (learned from no time at all), so that everything is new to them.
-        crate::baseline::learn(engine, start, start, &read_tables)
-            .await?
-            .register(engine)?;
+        // No baseline is ready: these run over the whole input against empty baseline tables,
+        // so that everything is new to them.
+        baseline.empty().register(engine)?;
         for detector in without_baseline {
             findings.extend(run_one(engine, detector, options, resolver, start).await?);
             outcome.ran.push(detector.header().id.clone());

@@ -11,7 +11,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use datafusion::arrow::record_batch::RecordBatch;
 use eastwest_engine::Engine;
-use eastwest_sigma::{Compiled, Level, Mappings, Unsupported};
+use eastwest_sigma::{Compiled, Mappings, Unsupported};
 
 use crate::rule::Header;
 use crate::{DetectError, Detector};
@@ -92,13 +92,8 @@ impl SigmaDetector {
                 invalid: false,
             });
         };
-        let severity = match rule.level {
-            Level::Informational => "informational",
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
-        };
+        // Sigma's levels are eastwest's severities, spelled the same.
+        let severity = rule.level.as_str();
         // A rule's status says how much it was tried: stable rules earn more trust.
         let confidence = match rule.status.as_deref() {
             Some("stable") => 70,
