@@ -80,7 +80,7 @@ pub async fn run(args: AuditArgs, global: &Global) -> Result<ExitCode> {
     }
 }
 
-async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
+async fn audit_command(args: AuditArgs, global: &Global) -> Result<ExitCode> {
     if args.check.iter().any(|c| c == "list") {
         let mut console = Console::stdout();
         for c in CHECKS {
@@ -98,7 +98,7 @@ async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
             bail!("--check {c}: no such check (eastwest audit --check list)");
         }
     }
-    let Some(loaded) = load(&args.source).await? else {
+    let Some(loaded) = load(&args.source, global).await? else {
         bail!("--inventory DIR|aws is required");
     };
     let mut config = Config {
@@ -113,7 +113,8 @@ async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
     let mut results = audit(&loaded.inventory, &config, &args.check);
     let mut flows_unreadable = false;
     if !args.flows.is_empty() {
-        let (observed, unreadable) = observed(&loaded.inventory, &config, &args.flows).await?;
+        let (observed, unreadable) =
+            observed(&loaded.inventory, &config, &args.flows, global).await?;
         results.extend(observed);
         results.sort_by(|a, b| {
             b.severity
@@ -155,18 +156,32 @@ async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
         Severity::Low,
         Severity::Informational,
     ] {
-        let n = results.iter().filter(|r| r.severity == severity).count();
+        let n = results
+            .iter()
+            .filter(|r| r.severity == severity && r.status == eastwest_model::ControlStatus::Fail)
+            .count();
         if n > 0 {
             counts.push(format!("{n} {}", severity.caption().to_lowercase()));
         }
     }
+    let not_collected = results
+        .iter()
+        .filter(|r| r.status == eastwest_model::ControlStatus::NotCollected)
+        .count();
     diagnostic!(
-        "audit: {} failures{}",
-        results.len(),
+        "audit: {} failures{}{}",
+        results.len() - not_collected,
         if counts.is_empty() {
             String::new()
         } else {
             format!(" ({})", counts.join(", "))
+        },
+        if not_collected > 0 {
+            format!(
+                "; {not_collected} not collected: a check without the output it needs for an account or region (eastwest inventory coverage)"
+            )
+        } else {
+            String::new()
         }
     );
     if loaded.unreadable || flows_unreadable {
@@ -179,7 +194,13 @@ async fn audit_command(args: AuditArgs, _global: &Global) -> Result<ExitCode> {
         FailOn::Critical => Severity::Critical,
     });
     Ok(match threshold {
-        Some(t) if results.iter().any(|r| r.severity >= t) => ExitCode::from(1),
+        Some(t)
+            if results
+                .iter()
+                .any(|r| r.severity >= t && r.status == eastwest_model::ControlStatus::Fail) =>
+        {
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     })
 }
@@ -189,6 +210,7 @@ async fn observed(
     inventory: &eastwest_inventory::Inventory,
     config: &Config,
     inputs: &[String],
+    global: &Global,
 ) -> Result<(Vec<eastwest_posture::Result>, bool)> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::{Int32Type, Int64Type};
@@ -196,6 +218,7 @@ async fn observed(
     let engine = eastwest_engine::Engine::new(0);
     let mut options = eastwest_engine::FlowOptions {
         resolver: Some(resolver.clone()),
+        aws: global.aws_for(inputs).await,
         ..Default::default()
     };
     crate::inventory::add_flow_formats(inventory, &mut options.flow);

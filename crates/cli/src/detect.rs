@@ -126,8 +126,9 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         rules_dir: args.rules.clone(),
         now_ms: now_ms(),
     };
-    let loaded = load(&args.inventory).await?;
+    let loaded = load(&args.inventory, global).await?;
     let mut flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
+    flow.aws = global.aws_for(&args.inputs).await;
     if let Some(state) = &args.state {
         // Inputs an earlier run read are in the state's carried connections already.
         flow.already_read = Some(Arc::new(eastwest_detect::state::read_ledger(state)?));

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use eastwest_ingest::FlowContext;
-use eastwest_inventory::live::LiveOptions;
 use eastwest_inventory::{Inventory, Resolver, load_dir, snapshot};
 
 use crate::output::{Format, write};
@@ -19,18 +18,10 @@ use crate::{EXIT_BAD_INPUT, Global};
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SourceArgs {
     /// A directory of AWS CLI JSON output (`aws ec2 describe-* > DIR/x.json`), or `aws` to read
-    /// the AWS API with the default credential chain (AWS_ENDPOINT_URL honoured).
+    /// the AWS API (credentials, accounts and regions from the AWS options; AWS_ENDPOINT_URL
+    /// honoured).
     #[arg(long, value_name = "SRC")]
     pub inventory: Option<String>,
-    /// With `--inventory aws`: regions to read, comma-separated (default: the configured one).
-    #[arg(long, value_delimiter = ',', value_name = "REGION")]
-    pub region: Vec<String>,
-    /// With `--inventory aws`: a role to assume in a further account; repeat per account.
-    #[arg(long, value_name = "ARN")]
-    pub assume_role: Vec<String>,
-    /// With `--inventory aws`: a named profile of the AWS config files.
-    #[arg(long)]
-    pub profile: Option<String>,
 }
 
 /// `eastwest inventory ...`.
@@ -45,6 +36,15 @@ enum InventoryCommand {
     /// Lists the assets (one per network interface) with their names, kinds, roles and peer
     /// groups.
     Assets {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Which outputs were read for each account and region, and the posture checks that cannot
+    /// judge where one is missing ("not collected").
+    Coverage {
         #[command(flatten)]
         source: SourceArgs,
         /// Output format.
@@ -71,26 +71,19 @@ pub struct Loaded {
 }
 
 /// Loads `--inventory SRC`, printing what was skipped. None when no inventory was asked for.
-pub async fn load(args: &SourceArgs) -> Result<Option<Loaded>> {
-    let live_only =
-        !args.region.is_empty() || !args.assume_role.is_empty() || args.profile.is_some();
+pub async fn load(args: &SourceArgs, global: &Global) -> Result<Option<Loaded>> {
+    let live_only = global.aws_args.inventory_only();
     let Some(source) = args.inventory.as_deref() else {
-        if live_only {
-            bail!("--region, --assume-role and --profile go with --inventory aws");
+        if let Some(flag) = live_only {
+            bail!("{flag} goes with --inventory aws");
         }
         return Ok(None);
     };
     let (inventory, report) = if source == "aws" {
-        let options = LiveOptions {
-            regions: args.region.clone(),
-            assume_roles: args.assume_role.clone(),
-            only_assumed: false,
-            profile: args.profile.clone(),
-        };
-        eastwest_inventory::live::load(&options).await
+        eastwest_inventory::live::load(global.aws().await).await
     } else {
-        if live_only {
-            bail!("--region, --assume-role and --profile go with --inventory aws, not a directory");
+        if let Some(flag) = live_only {
+            bail!("{flag} goes with --inventory aws, not a directory");
         }
         let path = Path::new(source);
         if !path.exists() {
@@ -144,11 +137,93 @@ pub fn add_flow_formats(inventory: &Inventory, flow: &mut FlowContext) {
     }
 }
 
+/// The coverage matrix: one row per account, region and output (regional outputs per region
+/// read, account-wide ones per account), whether it was read, and the checks that need it.
+fn coverage_batch(inventory: &Inventory) -> Result<datafusion::arrow::array::RecordBatch> {
+    use datafusion::arrow::array::{BooleanArray, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use eastwest_inventory::coverage::{OUTPUTS, Reach};
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    let coverage = &inventory.coverage;
+    let mut regional: BTreeSet<(Option<String>, Option<String>)> = BTreeSet::new();
+    let mut accounts: BTreeSet<Option<String>> = BTreeSet::new();
+    for (origin, keys) in coverage.scopes() {
+        accounts.insert(origin.account.clone());
+        if keys.iter().any(|k| {
+            eastwest_inventory::coverage::output(k).is_some_and(|o| o.reach == Reach::Region)
+        }) {
+            regional.insert((origin.account.clone(), origin.region.clone()));
+        }
+    }
+    let mut rows: Vec<(String, String, &str, &str, bool, String)> = Vec::new();
+    let checks_needing = |key: &str| -> String {
+        eastwest_posture::checks::CHECKS
+            .iter()
+            .filter(|c| c.needs().contains(&key))
+            .map(|c| c.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    for account in &accounts {
+        for (a, region) in regional.iter().filter(|(a, _)| a == account) {
+            for output in OUTPUTS.iter().filter(|o| o.reach == Reach::Region) {
+                rows.push((
+                    shown(a),
+                    shown(region),
+                    output.key,
+                    output.command,
+                    coverage.has(a.as_deref(), region.as_deref(), output.key),
+                    checks_needing(output.key),
+                ));
+            }
+        }
+        for output in OUTPUTS.iter().filter(|o| o.reach == Reach::Account) {
+            rows.push((
+                shown(account),
+                "(all)".to_string(),
+                output.key,
+                output.command,
+                coverage.has(account.as_deref(), None, output.key),
+                checks_needing(output.key),
+            ));
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("account", DataType::Utf8, false),
+        Field::new("region", DataType::Utf8, false),
+        Field::new("output", DataType::Utf8, false),
+        Field::new("command", DataType::Utf8, false),
+        Field::new("read", DataType::Boolean, false),
+        Field::new("checks", DataType::Utf8, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.0.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.1.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2))),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3))),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.4)))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.5.as_str()),
+            )),
+        ],
+    )?)
+}
+
 /// Runs `eastwest inventory`.
 pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
-    let (InventoryCommand::Assets { source, .. } | InventoryCommand::Snapshot { source, .. }) =
-        &args.command;
-    let Some(loaded) = load(source).await? else {
+    let (InventoryCommand::Assets { source, .. }
+    | InventoryCommand::Coverage { source, .. }
+    | InventoryCommand::Snapshot { source, .. }) = &args.command;
+    let Some(loaded) = load(source, global).await? else {
         bail!("--inventory DIR|aws is required");
     };
     let (loaded, unreadable) = (loaded.inventory, loaded.unreadable);
@@ -156,6 +231,14 @@ pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
         InventoryCommand::Assets { format, .. } => {
             let resolver = Resolver::new(&loaded);
             let batch = eastwest_engine::assets::batch(resolver.assets())?;
+            let mut text = Vec::new();
+            write(&[batch], format, &mut text)?;
+            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        InventoryCommand::Coverage { format, .. } => {
+            let batch = coverage_batch(&loaded)?;
             let mut text = Vec::new();
             write(&[batch], format, &mut text)?;
             if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {

@@ -13,6 +13,7 @@ macro_rules! diagnostic {
 }
 
 mod audit;
+mod aws;
 mod demo;
 mod detect;
 mod eval;
@@ -40,6 +41,8 @@ struct Cli {
     /// No progress bars.
     #[arg(long, global = true)]
     quiet: bool,
+    #[command(flatten)]
+    aws: aws::AwsArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,22 +89,25 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let global = Global {
-        threads: cli.threads,
-        quiet: cli.quiet,
-    };
     let result = runtime.block_on(async {
+        let global = Global {
+            threads: cli.threads,
+            quiet: cli.quiet,
+            aws: std::sync::Arc::default(),
+            aws_args: cli.aws,
+        };
+        let global = &global;
         match cli.command {
-            Command::Demo(args) => demo::run(args, &global).await,
-            Command::Query(args) => query::run(args, &global).await,
-            Command::Inventory(args) => inventory::run(args, &global).await,
-            Command::Simulate(args) => simulate::run(args, &global).await,
-            Command::Eval(args) => eval::run(args, &global).await,
-            Command::Audit(args) => audit::run(args, &global).await,
-            Command::Paths(args) => paths::run(args, &global).await,
-            Command::Detect(args) => detect::run(args, &global).await,
+            Command::Demo(args) => demo::run(args, global).await,
+            Command::Query(args) => query::run(args, global).await,
+            Command::Inventory(args) => inventory::run(args, global).await,
+            Command::Simulate(args) => simulate::run(args, global).await,
+            Command::Eval(args) => eval::run(args, global).await,
+            Command::Audit(args) => audit::run(args, global).await,
+            Command::Paths(args) => paths::run(args, global).await,
+            Command::Detect(args) => detect::run(args, global).await,
             Command::Detectors(args) => detect::list(args),
-            Command::Baseline(args) => detect::baseline(args, &global).await,
+            Command::Baseline(args) => detect::baseline(args, global).await,
         }
     });
     match result {
@@ -120,6 +126,27 @@ pub struct Global {
     pub threads: usize,
     /// No progress bars.
     pub quiet: bool,
+    /// The AWS layer every SDK client is built from, made on first use (loading it looks for
+    /// a region, which can mean a network call): see [`Global::aws`].
+    aws: std::sync::Arc<tokio::sync::OnceCell<eastwest_ingest::s3::AwsContext>>,
+    /// The AWS options as given.
+    pub aws_args: aws::AwsArgs,
+}
+
+impl Global {
+    /// The one AWS context of this run.
+    pub async fn aws(&self) -> &eastwest_ingest::s3::AwsContext {
+        self.aws.get_or_init(|| self.aws_args.context()).await
+    }
+
+    /// The AWS context when one of `inputs` is in S3, for the engine's reads.
+    pub async fn aws_for(&self, inputs: &[String]) -> Option<eastwest_ingest::s3::AwsContext> {
+        if inputs.iter().any(|i| i.starts_with("s3://")) {
+            Some(self.aws().await.clone())
+        } else {
+            None
+        }
+    }
 }
 
 fn init_tracing(verbose: u8) {

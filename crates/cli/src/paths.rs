@@ -26,8 +26,8 @@ pub struct PathsArgs {
 }
 
 /// Runs `paths`.
-pub async fn run(args: PathsArgs, _global: &Global) -> Result<ExitCode> {
-    let Some(loaded) = load(&args.source).await? else {
+pub async fn run(args: PathsArgs, global: &Global) -> Result<ExitCode> {
+    let Some(loaded) = load(&args.source, global).await? else {
         bail!("--inventory DIR|aws is required");
     };
     let resolver = Resolver::new(&loaded.inventory);

@@ -115,6 +115,7 @@ pub fn flow_options(
         window,
         resolver: inventory.map(|inventory| Arc::new(Resolver::new(inventory))),
         already_read: None,
+        aws: None,
     })
 }
 
@@ -193,8 +194,9 @@ const TABLE_MAX_ROWS: usize = 10_000;
 
 /// Runs `query`.
 pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
-    let loaded = load(&args.inventory).await?;
-    let options = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
+    let loaded = load(&args.inventory, global).await?;
+    let mut options = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
+    options.aws = global.aws_for(&args.inputs).await;
     let engine = Engine::new(global.threads);
     let resolver = options.resolver.clone();
     let report = engine.register_logs(&args.inputs, options).await?;

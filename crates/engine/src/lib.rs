@@ -50,6 +50,9 @@ pub struct FlowOptions {
     /// Inputs (name and size) an earlier run already read: not read again, so that re-runs
     /// over overlapping inputs count nothing twice (`detect --state` keeps this ledger).
     pub already_read: Option<Arc<std::collections::HashSet<(String, u64)>>>,
+    /// The AWS layer `s3://` inputs are read through (credentials, endpoint, retries); None:
+    /// the default configuration chain.
+    pub aws: Option<eastwest_ingest::s3::AwsContext>,
 }
 
 /// A DataFusion session with eastwest's tables and functions.
@@ -270,7 +273,13 @@ async fn resolve(
         let listed = if input.starts_with("s3://") {
             let store = match &s3 {
                 Some(store) => store,
-                None => s3.insert(eastwest_ingest::s3::S3Store::from_env().await),
+                None => {
+                    let aws = match &options.aws {
+                        Some(aws) => aws.clone(),
+                        None => eastwest_ingest::s3::AwsContext::load(Default::default()).await,
+                    };
+                    s3.insert(eastwest_ingest::s3::S3Store::new(&aws))
+                }
             };
             opener = Opener::with_s3(store.clone());
             store.list(input, &options.window).await

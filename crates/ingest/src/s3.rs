@@ -1,5 +1,6 @@
-//! `s3://bucket/prefix` inputs through the AWS SDK. Honours `AWS_ENDPOINT_URL` (and the rest of
-//! the default configuration chain), so a local emulator stands in for S3 in tests.
+//! `s3://bucket/prefix` inputs through the AWS SDK, with the credentials, endpoint and retries
+//! of the one [`AwsContext`] (so a local emulator stands in for S3 in tests, and `--profile` /
+//! `--role` reach the bucket as they reach the inventory).
 //!
 //! Listing is async; reading happens on the reader threads, which block on the runtime for the
 //! duration of one GetObject. Objects are fetched whole: flow-log objects are at most tens of
@@ -8,6 +9,8 @@
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use tokio::runtime::Handle;
+
+pub use eastwest_aws::{AwsContext, AwsOptions, RetryMode};
 
 use crate::input::{Input, InputError, Location, TimeWindow, parse_s3_url};
 
@@ -19,14 +22,11 @@ pub struct S3Store {
 }
 
 impl S3Store {
-    /// A store with the default AWS configuration (environment, profile, `AWS_ENDPOINT_URL`).
-    /// Path-style addressing is used when an endpoint is set, as emulators need.
-    pub async fn from_env() -> Self {
-        let config = aws_config::load_from_env().await;
-        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(path_style)
+    /// A store on the context's primary configuration. Path-style addressing is used when an
+    /// endpoint is set, as emulators need. Call inside the runtime.
+    pub fn new(aws: &AwsContext) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(aws.config())
+            .force_path_style(aws.path_style())
             .build();
         Self {
             client: Client::from_conf(s3_config),

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod coverage;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod load;
@@ -115,6 +116,10 @@ pub struct Inventory {
     pub certificates: Vec<Located<CertificateSummary>>,
     /// `ec2 describe-images`.
     pub images: Vec<Located<Image>>,
+    /// `ec2 describe-managed-prefix-lists`, with each list's entries.
+    pub prefix_lists: Vec<Located<ManagedPrefixList>>,
+    /// Which outputs were read for each account and region.
+    pub coverage: coverage::Coverage,
 }
 
 /// The id that makes two copies of a resource the same resource.
@@ -173,6 +178,7 @@ named!(
 keyed!(
     CertificateSummary => certificate_arn,
     Image => image_id,
+    ManagedPrefixList => prefix_list_id,
 );
 
 /// Keeps the last copy of each resource (files load in name order, so a later snapshot wins),
@@ -231,6 +237,54 @@ impl Inventory {
         dedupe(&mut self.trails);
         dedupe(&mut self.certificates);
         dedupe(&mut self.images);
+        dedupe(&mut self.prefix_lists);
+    }
+
+    /// Adds everything another inventory holds (an account read on its own); call
+    /// [`Self::finish`] after the last.
+    pub fn absorb(&mut self, other: Inventory) {
+        self.instances.extend(other.instances);
+        self.network_interfaces.extend(other.network_interfaces);
+        self.security_groups.extend(other.security_groups);
+        self.security_group_rules.extend(other.security_group_rules);
+        self.subnets.extend(other.subnets);
+        self.vpcs.extend(other.vpcs);
+        self.network_acls.extend(other.network_acls);
+        self.route_tables.extend(other.route_tables);
+        self.flow_logs.extend(other.flow_logs);
+        self.peering_connections.extend(other.peering_connections);
+        self.vpc_endpoints.extend(other.vpc_endpoints);
+        self.nat_gateways.extend(other.nat_gateways);
+        self.addresses.extend(other.addresses);
+        self.load_balancers.extend(other.load_balancers);
+        self.classic_load_balancers
+            .extend(other.classic_load_balancers);
+        self.target_groups.extend(other.target_groups);
+        self.listeners.extend(other.listeners);
+        self.auto_scaling_groups.extend(other.auto_scaling_groups);
+        self.db_instances.extend(other.db_instances);
+        self.cache_clusters.extend(other.cache_clusters);
+        self.instance_profiles.extend(other.instance_profiles);
+        self.roles.extend(other.roles);
+        self.role_details.extend(other.role_details);
+        self.managed_policies.extend(other.managed_policies);
+        self.trails.extend(other.trails);
+        self.guardduty_detectors.extend(other.guardduty_detectors);
+        self.guardduty_features.extend(other.guardduty_features);
+        self.guardduty_administrators
+            .extend(other.guardduty_administrators);
+        self.certificates.extend(other.certificates);
+        self.images.extend(other.images);
+        self.prefix_lists.extend(other.prefix_lists);
+        self.coverage.absorb(other.coverage);
+    }
+
+    /// The CIDR blocks of a managed prefix list, where its entries were read.
+    pub fn prefix_list_cidrs(&self, id: &str) -> Option<Vec<&str>> {
+        self.prefix_lists
+            .iter()
+            .find(|p| p.item.prefix_list_id == id && !p.item.entries.is_empty())
+            .map(|p| p.item.entries.iter().map(|e| e.cidr.as_str()).collect())
     }
 
     fn fill_origins(&mut self) {

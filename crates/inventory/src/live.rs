@@ -1,124 +1,70 @@
 //! The live loader (`--inventory aws`): the same data as the AWS CLI files, through the SDK.
 //!
-//! For each account (the default credentials, plus one per `--assume-role ARN`) and each
-//! region it calls the describe APIs with pagination, and IAM once per account. Throttling is
-//! retried with backoff by the SDK's adaptive retry mode (client-side rate limiting plus
-//! exponential backoff with jitter, up to [`MAX_ATTEMPTS`] tries). A call that still fails
-//! (access denied, a service the account does not use) is reported as a problem naming the
-//! API, account and region, and the rest of the read goes on. `AWS_ENDPOINT_URL` is honoured,
-//! so the loader runs against an emulator. The SDK's types are converted into [`crate::shapes`],
-//! so a live read and a file read are the same [`Inventory`] and snapshots replay exactly.
+//! Accounts, credentials, regions, endpoint and retries come from the one [`AwsContext`]: the
+//! primary account, one per `--assume-role`, and with `--org` every account of the
+//! organisation, read [`AwsContext::concurrency`] at a time. An account that cannot be reached
+//! is a problem naming it; the others are read. In each account and region every describe API
+//! the file loader knows is called with pagination, and IAM once per account. Throttling is
+//! retried by the SDK's retry mode the context sets. A call that still fails (access denied, a
+//! service the account does not use) is reported as a problem naming the API, account and
+//! region, its output is not recorded as read (so checks that need it say "not collected"),
+//! and the rest of the read goes on. The SDK's types are converted into [`crate::shapes`], so
+//! a live read and a file read are the same [`Inventory`] and snapshots replay exactly.
 
 use std::collections::BTreeSet;
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2 as ec2;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
+use eastwest_aws::{AwsContext, Config as SdkConfig, error_text};
 use eastwest_model::{Position, Problem, ProblemLevel};
+use futures::StreamExt;
 use serde_json::Value;
 
 use crate::load::LoadReport;
 use crate::shapes::*;
 use crate::{Inventory, Located, Origin};
 
-/// Attempts per call before a throttled or failing call is given up.
-pub const MAX_ATTEMPTS: u32 = 8;
-
-/// What to read.
-#[derive(Debug, Clone, Default)]
-pub struct LiveOptions {
-    /// Regions to read; empty: the region of the default configuration.
-    pub regions: Vec<String>,
-    /// Roles to assume, one per further account; the default credentials' account is read too
-    /// unless `only_assumed` is set.
-    pub assume_roles: Vec<String>,
-    /// Read only the assumed roles' accounts.
-    pub only_assumed: bool,
-    /// A named profile of the shared AWS config files.
-    pub profile: Option<String>,
-}
+/// Image ids per DescribeImages call (its filter takes at most 200 values).
+const IMAGES_PER_CALL: usize = 100;
 
 /// Reads the estate through the AWS API.
-pub async fn load(options: &LiveOptions) -> (Inventory, LoadReport) {
+pub async fn load(aws: &AwsContext) -> (Inventory, LoadReport) {
     let mut inventory = Inventory::default();
     let mut report = LoadReport::default();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    // A retry setting of the user's (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE) wins over ours.
-    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
-        && std::env::var_os("AWS_RETRY_MODE").is_none()
-    {
-        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
+    let (accounts, unreachable) = aws.accounts().await;
+    for problem in unreachable {
+        report.problems.push(self::problem(
+            &format!("{} ({})", problem.api, problem.label),
+            ProblemLevel::Unreadable,
+            format!("account not read: {}", problem.reason),
+        ));
     }
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    let base = loader.load().await;
-    let regions: Vec<String> = if options.regions.is_empty() {
-        vec![
-            base.region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".to_string()),
-        ]
-    } else {
-        options.regions.clone()
-    };
-    let mut accounts: Vec<(String, SdkConfig)> = Vec::new();
-    if !options.only_assumed {
-        accounts.push(("default credentials".to_string(), base.clone()));
-    }
-    for arn in &options.assume_roles {
-        let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
-            .session_name("eastwest-inventory")
-            .configure(&base)
-            .region(Region::new(regions[0].clone()))
-            .build()
-            .await;
-        let config = base
-            .to_builder()
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
-                provider,
-            ))
-            .build();
-        accounts.push((arn.clone(), config));
-    }
-    for (label, config) in accounts {
-        let first = with_region(&config, &regions[0]);
-        let account = match aws_sdk_sts::Client::new(&first)
-            .get_caller_identity()
-            .send()
-            .await
-        {
-            Ok(identity) => identity.account().map(str::to_string),
-            Err(e) => {
-                report.problems.push(problem(
-                    &format!("sts:GetCallerIdentity ({label})"),
-                    ProblemLevel::Unreadable,
-                    format!("cannot identify the account: {}", error_text(&e)),
-                ));
-                continue;
+    let regions = aws.regions();
+    let reads = futures::stream::iter(accounts.into_iter().map(|account| {
+        let regions = regions.clone();
+        async move {
+            let mut reader = Reader {
+                inventory: Inventory::default(),
+                problems: Vec::new(),
+                account: account.id.clone(),
+            };
+            for region in &regions {
+                let config = AwsContext::in_region(&account.config, region);
+                reader.region(&config, region).await;
             }
-        };
-        let mut reader = Reader {
-            inventory: &mut inventory,
-            report: &mut report,
-            account: account.clone(),
-        };
-        for region in &regions {
-            let config = with_region(&config, region);
-            reader.region(&config, region).await;
+            reader.iam(&account.config).await;
+            (reader.inventory, reader.problems)
         }
-        reader.iam(&first).await;
+    }))
+    .buffered(aws.concurrency())
+    .collect::<Vec<_>>()
+    .await;
+    for (read, problems) in reads {
+        inventory.absorb(read);
+        report.problems.extend(problems);
     }
     inventory.finish();
     (inventory, report)
-}
-
-fn with_region(config: &SdkConfig, region: &str) -> SdkConfig {
-    config
-        .to_builder()
-        .region(Region::new(region.to_string()))
-        .build()
 }
 
 fn problem(source: &str, level: ProblemLevel, reason: String) -> Problem {
@@ -130,55 +76,47 @@ fn problem(source: &str, level: ProblemLevel, reason: String) -> Problem {
     }
 }
 
-fn error_text<E: std::error::Error>(error: &E) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+struct Reader {
+    inventory: Inventory,
+    problems: Vec<Problem>,
+    account: String,
 }
 
-struct Reader<'a> {
-    inventory: &'a mut Inventory,
-    report: &'a mut LoadReport,
-    account: Option<String>,
-}
-
-/// Runs a paginated call, collecting items; a failure is reported and what was read is kept.
+/// Runs a paginated call, collecting items. Returns None when a page failed (reported; the
+/// output is then incomplete and is not recorded as read).
 macro_rules! paginate {
     ($self:ident, $api:literal, $region:expr, $builder:expr, $items:ident, $convert:expr) => {{
         let mut out = Vec::new();
+        let mut ok = true;
         let mut pages = $builder.into_paginator().send();
         while let Some(page) = pages.next().await {
             match page {
                 Ok(page) => out.extend(page.$items().iter().map($convert)),
                 Err(e) => {
                     $self.failed($api, $region, &e);
+                    ok = false;
                     break;
                 }
             }
         }
-        out
+        ok.then_some(out)
     }};
 }
 
-impl Reader<'_> {
+impl Reader {
     fn origin(&self, region: Option<&str>) -> Origin {
         Origin {
-            account: self.account.clone(),
+            account: Some(self.account.clone()),
             region: region.map(str::to_string),
         }
     }
 
     fn failed<E: std::error::Error>(&mut self, api: &str, region: Option<&str>, error: &E) {
         let place = match region {
-            Some(r) => format!("{} {r}", self.account.as_deref().unwrap_or("?")),
-            None => self.account.clone().unwrap_or_default(),
+            Some(r) => format!("{} {r}", self.account),
+            None => self.account.clone(),
         };
-        self.report.problems.push(problem(
+        self.problems.push(problem(
             &format!("{api} ({place})"),
             ProblemLevel::Unreadable,
             format!(
@@ -188,11 +126,23 @@ impl Reader<'_> {
         ));
     }
 
-    fn keep<T>(&self, region: Option<&str>, items: Vec<T>) -> Vec<Located<T>> {
-        items
-            .into_iter()
-            .map(|item| Located::new(self.origin(region), item))
-            .collect()
+    /// Keeps what a call returned, and records its output as read when it was read whole.
+    fn keep<T>(
+        &mut self,
+        key: &str,
+        region: Option<&str>,
+        items: Option<Vec<T>>,
+        list: fn(&mut Inventory) -> &mut Vec<Located<T>>,
+    ) {
+        let Some(items) = items else { return };
+        let origin = self.origin(region);
+        self.inventory.coverage.record(&origin, key);
+        let target = list(&mut self.inventory);
+        target.extend(
+            items
+                .into_iter()
+                .map(|item| Located::new(origin.clone(), item)),
+        );
     }
 
     async fn region(&mut self, config: &SdkConfig, region: &str) {
@@ -206,15 +156,20 @@ impl Reader<'_> {
             reservations,
             reservation
         );
-        for reservation in reservations {
-            for instance in reservation.instances {
-                let origin = Origin {
-                    account: reservation.owner_id.clone().or(self.account.clone()),
-                    region: Some(region.to_string()),
-                };
-                self.inventory
-                    .instances
-                    .push(Located::new(origin, instance));
+        if let Some(reservations) = reservations {
+            self.inventory
+                .coverage
+                .record(&self.origin(r), "Reservations");
+            for reservation in reservations {
+                for instance in reservation.instances {
+                    let origin = Origin {
+                        account: reservation.owner_id.clone().or(Some(self.account.clone())),
+                        region: Some(region.to_string()),
+                    };
+                    self.inventory
+                        .instances
+                        .push(Located::new(origin, instance));
+                }
             }
         }
         let items = paginate!(
@@ -225,8 +180,7 @@ impl Reader<'_> {
             network_interfaces,
             network_interface
         );
-        let items = self.keep(r, items);
-        self.inventory.network_interfaces.extend(items);
+        self.keep("NetworkInterfaces", r, items, |i| &mut i.network_interfaces);
         let items = paginate!(
             self,
             "ec2:DescribeSecurityGroups",
@@ -235,8 +189,49 @@ impl Reader<'_> {
             security_groups,
             security_group
         );
-        let items = self.keep(r, items);
-        self.inventory.security_groups.extend(items);
+        self.keep("SecurityGroups", r, items, |i| &mut i.security_groups);
+        let items = paginate!(
+            self,
+            "ec2:DescribeSecurityGroupRules",
+            r,
+            client.describe_security_group_rules(),
+            security_group_rules,
+            security_group_rule
+        );
+        self.keep("SecurityGroupRules", r, items, |i| {
+            &mut i.security_group_rules
+        });
+        let lists = paginate!(
+            self,
+            "ec2:DescribeManagedPrefixLists",
+            r,
+            client.describe_managed_prefix_lists(),
+            prefix_lists,
+            prefix_list
+        );
+        let lists = match lists {
+            Some(mut lists) => {
+                for list in &mut lists {
+                    let entries = paginate!(
+                        self,
+                        "ec2:GetManagedPrefixListEntries",
+                        r,
+                        client
+                            .get_managed_prefix_list_entries()
+                            .prefix_list_id(&list.prefix_list_id),
+                        entries,
+                        |e| PrefixListEntry {
+                            cidr: e.cidr().unwrap_or_default().to_string(),
+                            description: s(e.description()),
+                        }
+                    );
+                    list.entries = entries.unwrap_or_default();
+                }
+                Some(lists)
+            }
+            None => None,
+        };
+        self.keep("PrefixLists", r, lists, |i| &mut i.prefix_lists);
         let items = paginate!(
             self,
             "ec2:DescribeSubnets",
@@ -245,8 +240,7 @@ impl Reader<'_> {
             subnets,
             subnet
         );
-        let items = self.keep(r, items);
-        self.inventory.subnets.extend(items);
+        self.keep("Subnets", r, items, |i| &mut i.subnets);
         let items = paginate!(
             self,
             "ec2:DescribeVpcs",
@@ -255,8 +249,7 @@ impl Reader<'_> {
             vpcs,
             vpc
         );
-        let items = self.keep(r, items);
-        self.inventory.vpcs.extend(items);
+        self.keep("Vpcs", r, items, |i| &mut i.vpcs);
         let items = paginate!(
             self,
             "ec2:DescribeNetworkAcls",
@@ -265,8 +258,7 @@ impl Reader<'_> {
             network_acls,
             network_acl
         );
-        let items = self.keep(r, items);
-        self.inventory.network_acls.extend(items);
+        self.keep("NetworkAcls", r, items, |i| &mut i.network_acls);
         let items = paginate!(
             self,
             "ec2:DescribeRouteTables",
@@ -275,8 +267,7 @@ impl Reader<'_> {
             route_tables,
             route_table
         );
-        let items = self.keep(r, items);
-        self.inventory.route_tables.extend(items);
+        self.keep("RouteTables", r, items, |i| &mut i.route_tables);
         let items = paginate!(
             self,
             "ec2:DescribeFlowLogs",
@@ -285,8 +276,7 @@ impl Reader<'_> {
             flow_logs,
             flow_log
         );
-        let items = self.keep(r, items);
-        self.inventory.flow_logs.extend(items);
+        self.keep("FlowLogs", r, items, |i| &mut i.flow_logs);
         let items = paginate!(
             self,
             "ec2:DescribeVpcPeeringConnections",
@@ -295,8 +285,9 @@ impl Reader<'_> {
             vpc_peering_connections,
             peering
         );
-        let items = self.keep(r, items);
-        self.inventory.peering_connections.extend(items);
+        self.keep("VpcPeeringConnections", r, items, |i| {
+            &mut i.peering_connections
+        });
         let items = paginate!(
             self,
             "ec2:DescribeVpcEndpoints",
@@ -305,8 +296,7 @@ impl Reader<'_> {
             vpc_endpoints,
             vpc_endpoint
         );
-        let items = self.keep(r, items);
-        self.inventory.vpc_endpoints.extend(items);
+        self.keep("VpcEndpoints", r, items, |i| &mut i.vpc_endpoints);
         let items = paginate!(
             self,
             "ec2:DescribeNatGateways",
@@ -315,17 +305,17 @@ impl Reader<'_> {
             nat_gateways,
             nat_gateway
         );
-        let items = self.keep(r, items);
-        self.inventory.nat_gateways.extend(items);
+        self.keep("NatGateways", r, items, |i| &mut i.nat_gateways);
         // DescribeAddresses is not paginated.
-        match client.describe_addresses().send().await {
-            Ok(out) => {
-                let items = out.addresses().iter().map(address).collect();
-                let items = self.keep(r, items);
-                self.inventory.addresses.extend(items);
+        let items = match client.describe_addresses().send().await {
+            Ok(out) => Some(out.addresses().iter().map(address).collect()),
+            Err(e) => {
+                self.failed("ec2:DescribeAddresses", r, &e);
+                None
             }
-            Err(e) => self.failed("ec2:DescribeAddresses", r, &e),
-        }
+        };
+        self.keep("Addresses", r, items, |i| &mut i.addresses);
+        self.images(&client, region).await;
 
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
         let lbs = paginate!(
@@ -336,16 +326,9 @@ impl Reader<'_> {
             load_balancers,
             load_balancer
         );
-        let tgs = paginate!(
-            self,
-            "elasticloadbalancing:DescribeTargetGroups",
-            r,
-            elb.describe_target_groups(),
-            target_groups,
-            target_group
-        );
-        for lb in &lbs {
-            let listeners = paginate!(
+        let mut listeners = Some(Vec::new());
+        for lb in lbs.iter().flatten() {
+            let items = paginate!(
                 self,
                 "elasticloadbalancing:DescribeListeners",
                 r,
@@ -354,16 +337,57 @@ impl Reader<'_> {
                 listeners,
                 listener
             );
-            let items = self.keep(r, listeners);
-            self.inventory.listeners.extend(items);
+            match (items, &mut listeners) {
+                (Some(items), Some(all)) => all.extend(items),
+                _ => listeners = None,
+            }
         }
-        let items = self.keep(r, lbs);
-        self.inventory.load_balancers.extend(items);
-        let items = self.keep(r, tgs);
-        self.inventory.target_groups.extend(items);
+        if lbs.is_none() {
+            listeners = None;
+        }
+        self.keep("LoadBalancers", r, lbs, |i| &mut i.load_balancers);
+        self.keep("Listeners", r, listeners, |i| &mut i.listeners);
+        let mut groups = paginate!(
+            self,
+            "elasticloadbalancing:DescribeTargetGroups",
+            r,
+            elb.describe_target_groups(),
+            target_groups,
+            target_group
+        );
+        for group in groups.iter_mut().flatten() {
+            match elb
+                .describe_target_health()
+                .target_group_arn(&group.target_group_arn)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    group.targets = out
+                        .target_health_descriptions()
+                        .iter()
+                        .map(target_health)
+                        .collect()
+                }
+                Err(e) => self.failed("elasticloadbalancing:DescribeTargetHealth", r, &e),
+            }
+        }
+        self.keep("TargetGroups", r, groups, |i| &mut i.target_groups);
+        let classic = aws_sdk_elasticloadbalancing::Client::new(config);
+        let items = paginate!(
+            self,
+            "elasticloadbalancing:DescribeLoadBalancers (classic)",
+            r,
+            classic.describe_load_balancers(),
+            load_balancer_descriptions,
+            classic_load_balancer
+        );
+        self.keep("LoadBalancerDescriptions", r, items, |i| {
+            &mut i.classic_load_balancers
+        });
 
         let asg = aws_sdk_autoscaling::Client::new(config);
-        let groups = paginate!(
+        let items = paginate!(
             self,
             "autoscaling:DescribeAutoScalingGroups",
             r,
@@ -371,8 +395,142 @@ impl Reader<'_> {
             auto_scaling_groups,
             auto_scaling_group
         );
-        let items = self.keep(r, groups);
-        self.inventory.auto_scaling_groups.extend(items);
+        self.keep("AutoScalingGroups", r, items, |i| {
+            &mut i.auto_scaling_groups
+        });
+
+        let rds = aws_sdk_rds::Client::new(config);
+        let items = paginate!(
+            self,
+            "rds:DescribeDBInstances",
+            r,
+            rds.describe_db_instances(),
+            db_instances,
+            db_instance
+        );
+        self.keep("DBInstances", r, items, |i| &mut i.db_instances);
+        let cache = aws_sdk_elasticache::Client::new(config);
+        let items = paginate!(
+            self,
+            "elasticache:DescribeCacheClusters",
+            r,
+            cache.describe_cache_clusters(),
+            cache_clusters,
+            cache_cluster
+        );
+        self.keep("CacheClusters", r, items, |i| &mut i.cache_clusters);
+        let acm = aws_sdk_acm::Client::new(config);
+        let items = paginate!(
+            self,
+            "acm:ListCertificates",
+            r,
+            acm.list_certificates(),
+            certificate_summary_list,
+            certificate
+        );
+        self.keep("CertificateSummaryList", r, items, |i| &mut i.certificates);
+        let trails = aws_sdk_cloudtrail::Client::new(config);
+        let items = match trails.describe_trails().send().await {
+            Ok(out) => Some(out.trail_list().iter().map(trail).collect()),
+            Err(e) => {
+                self.failed("cloudtrail:DescribeTrails", r, &e);
+                None
+            }
+        };
+        self.keep("trailList", r, items, |i| &mut i.trails);
+        self.guardduty(config, region).await;
+    }
+
+    /// The images instances of this region run (all images would be every public AMI).
+    async fn images(&mut self, client: &ec2::Client, region: &str) {
+        let ids: BTreeSet<String> = self
+            .inventory
+            .instances
+            .iter()
+            .filter(|i| i.origin.region.as_deref() == Some(region))
+            .filter_map(|i| i.item.image_id.clone())
+            .collect();
+        let ids: Vec<String> = ids.into_iter().collect();
+        let r = Some(region);
+        let mut all = Some(Vec::new());
+        for chunk in ids.chunks(IMAGES_PER_CALL) {
+            let filter = ec2::types::Filter::builder()
+                .name("image-id")
+                .set_values(Some(chunk.to_vec()))
+                .build();
+            // A filter, not ImageIds: an image since deregistered is then simply absent
+            // instead of failing the whole call.
+            match client.describe_images().filters(filter).send().await {
+                Ok(out) => {
+                    if let Some(all) = &mut all {
+                        all.extend(out.images().iter().map(image));
+                    }
+                }
+                Err(e) => {
+                    self.failed("ec2:DescribeImages", r, &e);
+                    all = None;
+                    break;
+                }
+            }
+        }
+        self.keep("Images", r, all, |i| &mut i.images);
+    }
+
+    async fn guardduty(&mut self, config: &SdkConfig, region: &str) {
+        let client = aws_sdk_guardduty::Client::new(config);
+        let r = Some(region);
+        let origin = self.origin(r);
+        let Some(ids) = paginate!(
+            self,
+            "guardduty:ListDetectors",
+            r,
+            client.list_detectors(),
+            detector_ids,
+            String::clone
+        ) else {
+            return;
+        };
+        self.inventory.coverage.record(&origin, "DetectorIds");
+        self.inventory
+            .guardduty_detectors
+            .push(Located::new(origin.clone(), ids.clone()));
+        // One detector per account and region is all GuardDuty allows.
+        let Some(id) = ids.first() else { return };
+        match client.get_detector().detector_id(id).send().await {
+            Ok(out) => {
+                let features = out
+                    .features()
+                    .iter()
+                    .map(|f| DetectorFeature {
+                        name: f.name().map(|n| n.as_str().to_string()).unwrap_or_default(),
+                        status: f.status().map(|s| s.as_str().to_string()),
+                    })
+                    .collect();
+                self.inventory.coverage.record(&origin, "Features");
+                self.inventory
+                    .guardduty_features
+                    .push(Located::new(origin.clone(), features));
+            }
+            Err(e) => self.failed("guardduty:GetDetector", r, &e),
+        }
+        match client
+            .get_administrator_account()
+            .detector_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let admin = out
+                    .administrator()
+                    .and_then(|a| a.account_id())
+                    .map(str::to_string);
+                self.inventory.coverage.record(&origin, "Administrator");
+                self.inventory
+                    .guardduty_administrators
+                    .push(Located::new(origin, admin));
+            }
+            Err(e) => self.failed("guardduty:GetAdministratorAccount", r, &e),
+        }
     }
 
     async fn iam(&mut self, config: &SdkConfig) {
@@ -385,12 +543,14 @@ impl Reader<'_> {
             instance_profiles,
             instance_profile
         );
-        let items = self.keep(None, profiles);
-        self.inventory.instance_profiles.extend(items);
+        self.keep("InstanceProfiles", None, profiles, |i| {
+            &mut i.instance_profiles
+        });
 
         use aws_sdk_iam::types::EntityType;
         let mut roles = Vec::new();
         let mut policies = Vec::new();
+        let mut complete = true;
         let mut pages = iam
             .get_account_authorization_details()
             .filter(EntityType::Role)
@@ -405,6 +565,7 @@ impl Reader<'_> {
                 }
                 Err(e) => {
                     self.failed("iam:GetAccountAuthorizationDetails", None, &e);
+                    complete = false;
                     break;
                 }
             }
@@ -455,10 +616,13 @@ impl Reader<'_> {
                 Err(e) => self.failed("iam:GetPolicy", None, &e),
             }
         }
-        let items = self.keep(None, roles);
-        self.inventory.role_details.extend(items);
-        let items = self.keep(None, policies);
-        self.inventory.managed_policies.extend(items);
+        let complete = complete.then_some(());
+        self.keep("RoleDetailList", None, complete.map(|_| roles), |i| {
+            &mut i.role_details
+        });
+        self.keep("Policies", None, complete.map(|_| policies), |i| {
+            &mut i.managed_policies
+        });
     }
 }
 
@@ -975,6 +1139,144 @@ fn target_group(x: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> Targe
         vpc_id: s(x.vpc_id()),
         target_type: x.target_type().map(|t| t.as_str().to_string()),
         load_balancer_arns: x.load_balancer_arns().to_vec(),
+        targets: Vec::new(),
+    }
+}
+
+fn target_health(
+    x: &aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription,
+) -> TargetHealthDescription {
+    TargetHealthDescription {
+        target: x.target().map(|t| TargetDescription {
+            id: t.id().unwrap_or_default().to_string(),
+            port: i(t.port()),
+            availability_zone: s(t.availability_zone()),
+        }),
+        target_health: x.target_health().map(|h| TargetHealth {
+            state: h.state().map(|st| st.as_str().to_string()),
+        }),
+    }
+}
+
+fn security_group_rule(x: &ec2::types::SecurityGroupRule) -> SecurityGroupRule {
+    SecurityGroupRule {
+        security_group_rule_id: x.security_group_rule_id().unwrap_or_default().to_string(),
+        group_id: x.group_id().unwrap_or_default().to_string(),
+        group_owner_id: s(x.group_owner_id()),
+        is_egress: x.is_egress().unwrap_or(false),
+        ip_protocol: x.ip_protocol().unwrap_or("-1").to_string(),
+        from_port: i(x.from_port()),
+        to_port: i(x.to_port()),
+        cidr_ipv4: s(x.cidr_ipv4()),
+        cidr_ipv6: s(x.cidr_ipv6()),
+        prefix_list_id: s(x.prefix_list_id()),
+        referenced_group_info: x.referenced_group_info().map(|g| ReferencedGroup {
+            group_id: s(g.group_id()),
+            user_id: s(g.user_id()),
+            vpc_id: s(g.vpc_id()),
+            vpc_peering_connection_id: s(g.vpc_peering_connection_id()),
+        }),
+        description: s(x.description()),
+    }
+}
+
+fn prefix_list(x: &ec2::types::ManagedPrefixList) -> ManagedPrefixList {
+    ManagedPrefixList {
+        prefix_list_id: x.prefix_list_id().unwrap_or_default().to_string(),
+        prefix_list_name: s(x.prefix_list_name()),
+        address_family: s(x.address_family()),
+        owner_id: s(x.owner_id()),
+        state: x.state().map(|t| t.as_str().to_string()),
+        entries: Vec::new(),
+    }
+}
+
+fn image(x: &ec2::types::Image) -> Image {
+    Image {
+        image_id: x.image_id().unwrap_or_default().to_string(),
+        name: s(x.name()),
+        creation_date: s(x.creation_date()),
+        owner_id: s(x.owner_id()),
+    }
+}
+
+fn classic_load_balancer(
+    x: &aws_sdk_elasticloadbalancing::types::LoadBalancerDescription,
+) -> ClassicLoadBalancer {
+    ClassicLoadBalancer {
+        load_balancer_name: x.load_balancer_name().unwrap_or_default().to_string(),
+        dns_name: s(x.dns_name()),
+        vpc_id: s(x.vpc_id()),
+        scheme: s(x.scheme()),
+        subnets: x.subnets().to_vec(),
+        security_groups: x.security_groups().to_vec(),
+        instances: x
+            .instances()
+            .iter()
+            .map(|i| InstanceRef {
+                instance_id: i.instance_id().unwrap_or_default().to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn db_instance(x: &aws_sdk_rds::types::DbInstance) -> DbInstance {
+    DbInstance {
+        db_instance_identifier: x.db_instance_identifier().unwrap_or_default().to_string(),
+        engine: s(x.engine()),
+        endpoint: x.endpoint().map(|e| DbEndpoint {
+            address: s(e.address()),
+            port: i(e.port()),
+        }),
+        vpc_security_groups: x
+            .vpc_security_groups()
+            .iter()
+            .map(|g| VpcSecurityGroupMembership {
+                vpc_security_group_id: g.vpc_security_group_id().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        db_subnet_group: x.db_subnet_group().map(|g| DbSubnetGroup {
+            vpc_id: s(g.vpc_id()),
+        }),
+        publicly_accessible: x.publicly_accessible(),
+    }
+}
+
+fn cache_cluster(x: &aws_sdk_elasticache::types::CacheCluster) -> CacheCluster {
+    CacheCluster {
+        cache_cluster_id: x.cache_cluster_id().unwrap_or_default().to_string(),
+        engine: s(x.engine()),
+        security_groups: x
+            .security_groups()
+            .iter()
+            .map(|g| CacheSecurityGroup {
+                security_group_id: g.security_group_id().unwrap_or_default().to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn certificate(x: &aws_sdk_acm::types::CertificateSummary) -> CertificateSummary {
+    CertificateSummary {
+        certificate_arn: x.certificate_arn().unwrap_or_default().to_string(),
+        domain_name: s(x.domain_name()),
+        kind: x.r#type().map(|t| t.as_str().to_string()),
+        not_after: x
+            .not_after()
+            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+        renewal_eligibility: x.renewal_eligibility().map(|t| t.as_str().to_string()),
+        status: x.status().map(|t| t.as_str().to_string()),
+    }
+}
+
+fn trail(x: &aws_sdk_cloudtrail::types::Trail) -> Trail {
+    Trail {
+        name: x.name().unwrap_or_default().to_string(),
+        trail_arn: s(x.trail_arn()),
+        is_multi_region_trail: x.is_multi_region_trail(),
+        is_organization_trail: x.is_organization_trail(),
+        home_region: s(x.home_region()),
+        s3_bucket_name: s(x.s3_bucket_name()),
     }
 }
 

@@ -227,7 +227,56 @@ const READERS: &[(&str, Reader)] = &[
     ("Policies", |inv, items, o, p, pr| {
         take(items, o, p, "Policies", pr, &mut inv.managed_policies)
     }),
+    ("PrefixLists", |inv, items, o, p, pr| {
+        take(items, o, p, "PrefixLists", pr, &mut inv.prefix_lists)
+    }),
+    // `ec2 get-managed-prefix-list-entries` does not name its list: the file name must
+    // (`pl-0123abcd.json`, `us-east-1_pl-0123abcd-entries.json`).
+    ("Entries", |inv, items, origin, path, problems| {
+        let Some(id) = prefix_list_in_name(path) else {
+            problems.push(file_problem(
+                path,
+                ProblemLevel::Skipped,
+                "prefix-list entries, but the file name names no prefix list (pl-...); skipped"
+                    .into(),
+            ));
+            return 0;
+        };
+        let mut entries: Vec<Located<PrefixListEntry>> = Vec::new();
+        take(items, origin, path, "Entries", problems, &mut entries);
+        let n = entries.len();
+        let entries = entries.into_iter().map(|e| e.item);
+        match inv
+            .prefix_lists
+            .iter_mut()
+            .find(|p| p.item.prefix_list_id == id)
+        {
+            Some(list) => list.item.entries.extend(entries),
+            None => inv.prefix_lists.push(Located::new(
+                origin.clone(),
+                ManagedPrefixList {
+                    prefix_list_id: id,
+                    entries: entries.collect(),
+                    ..Default::default()
+                },
+            )),
+        }
+        n
+    }),
 ];
+
+/// A prefix-list id (`pl-` and hex digits) in a file name.
+fn prefix_list_in_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let start = name.find("pl-")?;
+    let id: String = name[start..]
+        .chars()
+        .enumerate()
+        .take_while(|(i, c)| *i < 3 || c.is_ascii_hexdigit())
+        .map(|(_, c)| c)
+        .collect();
+    (id.len() > 3).then_some(id)
+}
 
 fn take<T: DeserializeOwned>(
     items: Vec<Value>,
@@ -383,6 +432,7 @@ pub fn add_json(
             inventory
                 .guardduty_administrators
                 .push(Located::new(origin.clone(), account));
+            inventory.coverage.record(origin, "Administrator");
             found.push("Administrator");
             continue;
         }
@@ -399,6 +449,7 @@ pub fn add_json(
             continue;
         };
         reader(inventory, items, origin, path, &mut report.problems);
+        inventory.coverage.record(origin, name);
         found.push(*name);
     }
     if found.is_empty() {

@@ -787,6 +787,68 @@ pub struct TargetGroup {
     pub target_type: Option<String>,
     /// Load balancers that forward to it.
     pub load_balancer_arns: Vec<String>,
+    /// Its registered targets and their health (`elbv2 describe-target-health`, whose output
+    /// does not name the group, so eastwest keeps them here; an extension of the CLI shape).
+    pub targets: Vec<TargetHealthDescription>,
+}
+
+/// `elbv2 describe-target-health`: one registered target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthDescription {
+    /// The target.
+    pub target: Option<TargetDescription>,
+    /// Its health.
+    pub target_health: Option<TargetHealth>,
+}
+
+/// A registered target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetDescription {
+    /// Instance id, address or Lambda ARN, by the group's target type.
+    pub id: String,
+    /// Port, where it differs from the group's.
+    pub port: Option<i64>,
+    /// Availability zone (`all` for addresses outside the VPC).
+    pub availability_zone: Option<String>,
+}
+
+/// A target's health.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealth {
+    /// `healthy`, `unhealthy`, `draining`, `unused`, ...
+    pub state: Option<String>,
+}
+
+/// `ec2 describe-managed-prefix-lists`: a prefix list, with its entries
+/// (`get-managed-prefix-list-entries`, kept here as an extension of the CLI shape).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ManagedPrefixList {
+    /// `pl-...`.
+    pub prefix_list_id: String,
+    /// Name (`com.amazonaws.us-east-1.s3` for AWS-managed lists).
+    pub prefix_list_name: Option<String>,
+    /// `IPv4` or `IPv6`.
+    pub address_family: Option<String>,
+    /// Owner account (`AWS` for AWS-managed lists).
+    pub owner_id: Option<String>,
+    /// `create-complete`, ...
+    pub state: Option<String>,
+    /// Its entries; empty when they were not read (AWS-managed lists' entries are not shown).
+    pub entries: Vec<PrefixListEntry>,
+}
+
+/// An entry of a managed prefix list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrefixListEntry {
+    /// The CIDR block.
+    pub cidr: String,
+    /// Description.
+    pub description: Option<String>,
 }
 
 /// `elbv2 describe-listeners`.

@@ -57,7 +57,13 @@ const FILES: &[(&str, &str)] = &[
     ("CertificateSummaryList", "acm-list-certificates.json"),
     ("Images", "ec2-describe-images.json"),
     ("DetectorIds", "guardduty-list-detectors.json"),
+    ("PrefixLists", "ec2-describe-managed-prefix-lists.json"),
+    ("Features", "guardduty-get-detector.json"),
+    ("Administrator", "guardduty-get-administrator-account.json"),
 ];
+
+/// Outputs written beside the region folders (IAM is global).
+const GLOBAL: &[&str] = &["InstanceProfiles", "Roles", "RoleDetailList", "Policies"];
 
 /// Files by folder, by file name, by top-level key.
 type Layout = BTreeMap<PathBuf, BTreeMap<&'static str, Map<String, Value>>>;
@@ -222,6 +228,7 @@ pub fn write(inventory: &Inventory, dir: &Path) -> io::Result<Vec<PathBuf>> {
         false,
     );
     put(&mut layout, "Images", &inventory.images, false);
+    put(&mut layout, "PrefixLists", &inventory.prefix_lists, false);
     for features in &inventory.guardduty_features {
         let list: Vec<Value> = features
             .item
@@ -260,6 +267,27 @@ pub fn write(inventory: &Inventory, dir: &Path) -> io::Result<Vec<PathBuf>> {
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(ids) = list {
             ids.extend(detectors.item.iter().cloned().map(Value::String));
+        }
+    }
+    // Outputs read and found empty are written empty, so the replay has the same coverage: no
+    // trails read is a finding, no trails file is "not collected".
+    for (origin, keys) in inventory.coverage.scopes() {
+        for key in keys {
+            let Some((_, file)) = FILES.iter().find(|(k, _)| k == key) else {
+                continue;
+            };
+            let empty = if *key == "Administrator" {
+                Value::Object(Map::new())
+            } else {
+                Value::Array(Vec::new())
+            };
+            layout
+                .entry(folder(origin, GLOBAL.contains(key)))
+                .or_default()
+                .entry(file)
+                .or_default()
+                .entry(key.to_string())
+                .or_insert(empty);
         }
     }
 

@@ -110,6 +110,20 @@ pub struct Compliance {
     pub control: String,
     /// The standards it belongs to.
     pub standards: Vec<String>,
+    /// Whether the resource fails, or the check could not judge it.
+    pub status: ControlStatus,
+}
+
+/// The outcome of a control for one resource (passes are not reported).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlStatus {
+    /// The resource fails the control.
+    #[default]
+    Fail,
+    /// The data the control needs was not collected for this account or region: neither pass
+    /// nor fail, and said so rather than passing in silence.
+    NotCollected,
 }
 
 /// One observation of one analysis.

@@ -12,7 +12,7 @@ pub mod finding;
 pub mod time;
 
 pub use attack::Attack;
-pub use finding::{Endpoint, Evidence, Finding, Resource, Status};
+pub use finding::{ControlStatus, Endpoint, Evidence, Finding, Resource, Status};
 
 use std::fmt;
 

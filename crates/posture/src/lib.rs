@@ -17,6 +17,7 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use eastwest_inventory::{Asset, Inventory, Resolver};
+use eastwest_model::ControlStatus;
 use eastwest_model::finding::Compliance;
 use eastwest_model::{Finding, Resource, Severity, Status};
 use ipnet::IpNet;
@@ -127,6 +128,10 @@ pub trait Check: Sync {
     fn severity(&self) -> Severity;
     /// Why it matters for lateral movement, in general.
     fn rationale(&self) -> &'static str;
+    /// The AWS outputs it judges from (top-level keys, as in
+    /// [`eastwest_inventory::coverage::OUTPUTS`]): where one was not read, the check reports
+    /// "not collected" for that account or region instead of passing.
+    fn needs(&self) -> &'static [&'static str];
     /// The resources that fail.
     fn run(&self, context: &Context<'_>) -> Vec<Failure>;
 }
@@ -142,6 +147,9 @@ pub struct Result {
     pub severity: Severity,
     /// The failure.
     pub failure: Failure,
+    /// Fail, or not collected (then `failure` names the account and region and the outputs
+    /// that are missing).
+    pub status: ControlStatus,
 }
 
 /// Runs every check (or those in `only`) over an inventory, most severe first.
@@ -152,12 +160,15 @@ pub fn audit(inventory: &Inventory, config: &Config, only: &[String]) -> Vec<Res
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.id()))
         .flat_map(|check| {
-            check.run(&context).into_iter().map(|failure| Result {
+            let failed = check.run(&context).into_iter().map(|failure| Result {
                 check: check.id(),
                 title: check.title(),
                 severity: failure.severity.unwrap_or(check.severity()),
                 failure,
-            })
+                status: ControlStatus::Fail,
+            });
+            let missing = not_collected(inventory, *check);
+            failed.chain(missing)
         })
         .collect();
     results.sort_by(|a, b| {
@@ -167,6 +178,46 @@ pub fn audit(inventory: &Inventory, config: &Config, only: &[String]) -> Vec<Res
             .then(a.failure.resource.cmp(&b.failure.resource))
     });
     results
+}
+
+/// The "not collected" results of a check: one per account (and region, for regional
+/// outputs) where an output it needs was not read.
+fn not_collected(inventory: &Inventory, check: &dyn Check) -> Vec<Result> {
+    inventory
+        .coverage
+        .missing(check.needs())
+        .into_iter()
+        .map(|missing| {
+            let commands: Vec<&str> = missing.outputs.iter().map(|o| o.command).collect();
+            let place = match (&missing.account, &missing.region) {
+                (Some(a), Some(r)) => format!("{a}/{r}"),
+                (Some(a), None) => a.clone(),
+                (None, Some(r)) => r.clone(),
+                (None, None) => "inventory".to_string(),
+            };
+            Result {
+                check: check.id(),
+                title: check.title(),
+                severity: Severity::Informational,
+                failure: Failure {
+                    resource: format!("not-collected:{place}"),
+                    resource_type: "AWS::Account",
+                    account: missing.account.clone(),
+                    region: missing.region.clone(),
+                    why: format!(
+                        "not collected: no `{}` output for {place}, so this check cannot judge it",
+                        commands.join("`, `")
+                    ),
+                    fix: format!(
+                        "add the output of `aws {}` for {place} to the inventory, or grant the live read its permission",
+                        commands.join("`, `aws ")
+                    ),
+                    severity: None,
+                },
+                status: ControlStatus::NotCollected,
+            }
+        })
+        .collect()
 }
 
 /// The standard every posture control belongs to, as OCSF `compliance.standards` names it.
@@ -240,6 +291,7 @@ pub fn to_finding(result: &Result, time_ms: i64) -> Finding {
         compliance: Some(Compliance {
             control: result.check.to_string(),
             standards: vec![STANDARD.to_string()],
+            status: result.status,
         }),
         account: failure.account.clone(),
         region: failure.region.clone(),

@@ -114,6 +114,7 @@ pub fn compare(context: &Context<'_>, used: &[UsedFlow]) -> Vec<Result> {
                 ),
                 severity: None,
             },
+            status: eastwest_model::ControlStatus::Fail,
         });
     }
     for ((eni, src, port), records) in drift {
@@ -131,6 +132,7 @@ pub fn compare(context: &Context<'_>, used: &[UsedFlow]) -> Vec<Result> {
                 fix: "find when and why the rule that allowed it changed (CloudTrail AuthorizeSecurityGroupIngress/RevokeSecurityGroupIngress), or what else admitted it".into(),
                 severity: None,
             },
+            status: eastwest_model::ControlStatus::Fail,
         });
     }
     out

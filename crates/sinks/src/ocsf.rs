@@ -12,7 +12,7 @@
 
 use std::io::{self, Write};
 
-use eastwest_model::{Attack, Endpoint, Evidence, Finding, Resource, Status};
+use eastwest_model::{Attack, ControlStatus, Endpoint, Evidence, Finding, Resource, Status};
 use serde_json::{Map, Value, json};
 
 /// The OCSF version these events follow.
@@ -119,12 +119,22 @@ pub fn ocsf(finding: &Finding, time_ms: i64) -> Value {
             Some(compliance) => {
                 fields.insert(
                     "compliance".into(),
-                    json!({
-                        "status_id": 3,
-                        "status": "Fail",
-                        "control": compliance.control,
-                        "standards": compliance.standards,
-                    }),
+                    match compliance.status {
+                        ControlStatus::Fail => json!({
+                            "status_id": 3,
+                            "status": "Fail",
+                            "control": compliance.control,
+                            "standards": compliance.standards,
+                        }),
+                        // OCSF has no "not collected": Other, with the reason in the detail.
+                        ControlStatus::NotCollected => json!({
+                            "status_id": 99,
+                            "status": "Not collected",
+                            "status_detail": finding.description.lines().next().unwrap_or(""),
+                            "control": compliance.control,
+                            "standards": compliance.standards,
+                        }),
+                    },
                 );
                 // OCSF 1.3's Compliance Finding has no `evidences` attribute (1.5 adds it).
                 if !evidences.is_empty()

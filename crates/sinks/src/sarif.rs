@@ -6,7 +6,7 @@
 //! source endpoint, the AWS resources); its `partialFingerprints` carry the finding's stable uid
 //! so that a tool tracking results across runs matches repeats.
 
-use eastwest_model::{Finding, Severity};
+use eastwest_model::{ControlStatus, Finding, Severity};
 use serde_json::{Value, json};
 
 /// Where SARIF readers find the schema.
@@ -107,9 +107,16 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if !finding.remediation.is_empty() {
         append_sentence(&mut message, &format!("Fix: {}", finding.remediation));
     }
+    // A control that could not judge is SARIF's `open` kind ("not enough information to
+    // decide"), which carries level `none`.
+    let not_collected = finding
+        .compliance
+        .as_ref()
+        .is_some_and(|c| c.status == ControlStatus::NotCollected);
     let mut result = json!({
         "ruleId": finding.analytic,
-        "level": level(finding.severity),
+        "kind": if not_collected { "open" } else { "fail" },
+        "level": if not_collected { "none" } else { level(finding.severity) },
         "message": {"text": message},
         "partialFingerprints": {FINGERPRINT: finding.uid},
         "properties": {

@@ -190,10 +190,15 @@ fn compliance_table(findings: &[&Finding], out: &mut String) {
         // The description's first line is the specific reason; the rest, the check's general
         // rationale, would repeat on every row.
         let why = finding.description.lines().next().unwrap_or("");
+        // A check that could not judge says so where a severity would be.
+        let status = match finding.compliance.as_ref().map(|c| c.status) {
+            Some(eastwest_model::ControlStatus::NotCollected) => "Not collected",
+            _ => finding.severity.caption(),
+        };
         let _ = writeln!(
             out,
             "{:<SEVERITY_WIDTH$} {check:<width$} {:<RESOURCE_WIDTH$} {}\n{:<SEVERITY_WIDTH$} {:<width$} {:<RESOURCE_WIDTH$} fix: {}",
-            finding.severity.caption(),
+            status,
             printable(resource),
             printable(why),
             "",

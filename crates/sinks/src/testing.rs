@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use eastwest_model::ControlStatus;
 use eastwest_model::attack::attack;
 use eastwest_model::finding::Compliance;
 use eastwest_model::{Endpoint, Evidence, Finding, Resource, Severity, Status};
@@ -98,6 +99,7 @@ pub fn compliance_finding() -> Finding {
         compliance: Some(Compliance {
             control: "imdsv1-allowed".into(),
             standards: vec!["eastwest lateral-movement posture".into()],
+            status: ControlStatus::Fail,
         }),
         account: Some("111122223333".into()),
         region: Some("us-east-1".into()),

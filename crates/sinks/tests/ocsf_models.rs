@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+use eastwest_model::ControlStatus;
 use eastwest_model::attack::attack;
 use eastwest_model::finding::Compliance;
 use eastwest_model::{Endpoint, Evidence, Finding, Resource, Severity, Status};
@@ -115,6 +116,7 @@ fn compliance() -> Finding {
         compliance: Some(Compliance {
             control: "sg-self-all-ports".into(),
             standards: vec!["eastwest lateral-movement posture".into()],
+            status: ControlStatus::Fail,
         }),
         account: Some("111122223333".into()),
         region: Some("eu-west-1".into()),

@@ -27,6 +27,9 @@ impl Check for AdminPortsOpen {
     fn rationale(&self) -> &'static str {
         "Remote administration is how an attacker moves from host to host; it should be reachable only from a bastion or management group, or an office range."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out = Vec::new();
         for r in context.rules.iter().filter(|r| !r.egress) {

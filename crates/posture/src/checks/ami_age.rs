@@ -22,6 +22,9 @@ impl Check for AmiAge {
     fn rationale(&self) -> &'static str {
         "An image built long ago carries every vulnerability fixed since; instances launched from it start out behind."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["Reservations", "Images"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let now = context.now_ms();
         let limit = context.config.max_instance_age_days;

@@ -1,5 +1,6 @@
-//! `cloudtrail-trails`: no multi-region trail, or no organisation trail. Only judged where the
-//! inventory holds `cloudtrail describe-trails` output.
+//! `cloudtrail-trails`: no multi-region trail, or no organisation trail. Judged for every
+//! account whose `cloudtrail describe-trails` output was read (an empty one fails: no trail at
+//! all); where it was not read, the audit says "not collected".
 
 use eastwest_model::Severity;
 
@@ -21,13 +22,23 @@ impl Check for CloudtrailTrails {
     fn rationale(&self) -> &'static str {
         "SSM commands, key pushes and stolen credentials show only in CloudTrail; a region or account without a trail hides them."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["trailList"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let trails = &context.inventory.trails;
-        if trails.is_empty() {
-            return Vec::new();
-        }
         let mut accounts: Vec<Option<String>> =
             trails.iter().map(|t| t.origin.account.clone()).collect();
+        // Accounts whose trails were read and found none.
+        accounts.extend(
+            context
+                .inventory
+                .coverage
+                .scopes()
+                .filter(|(_, keys)| keys.contains("trailList"))
+                .map(|(origin, _)| origin.account.clone()),
+        );
+        accounts.sort();
         accounts.dedup();
         let mut out = Vec::new();
         for account in accounts {
@@ -53,7 +64,11 @@ impl Check for CloudtrailTrails {
                 resource_type: "AWS::CloudTrail::Trail",
                 account: account.clone(),
                 region: None,
-                why: format!("no {} trail among {}", missing.join(" or "), mine.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")),
+                why: if mine.is_empty() {
+                    "no trail at all: API calls in this account are not recorded".to_string()
+                } else {
+                    format!("no {} trail among {}", missing.join(" or "), mine.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))
+                },
                 fix: "aws cloudtrail create-trail --name org-trail --s3-bucket-name BUCKET --is-multi-region-trail --is-organization-trail (from the management account)".into(),
                 severity: Some(if multi { Severity::Low } else { Severity::Medium }),
             });

@@ -35,6 +35,9 @@ impl Check for DbPortsWide {
     fn rationale(&self) -> &'static str {
         "A data store should admit its clients' group, not a whole network: any foothold in the range can then reach the data directly."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out = Vec::new();
         for r in context

@@ -20,6 +20,9 @@ impl Check for DefaultSgHasRules {
     fn rationale(&self) -> &'static str {
         "Anything launched without a group lands in the default one; with rules, it is reachable (and can reach) at once."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         context
             .inventory

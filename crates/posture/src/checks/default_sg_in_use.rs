@@ -20,6 +20,9 @@ impl Check for DefaultSgInUse {
     fn rationale(&self) -> &'static str {
         "Every member of a default group may reach every other on every port: whatever lands in it shares a flat network with everything else that does."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups", "NetworkInterfaces"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out = Vec::new();
         for g in context

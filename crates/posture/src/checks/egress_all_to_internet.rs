@@ -22,6 +22,9 @@ impl Check for EgressAllToInternet {
     fn rationale(&self) -> &'static str {
         "Unrestricted egress lets a foothold reach every other host on any port and send data anywhere; groups should let out only what their members call."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut groups: Vec<&str> = context
             .rules

@@ -22,6 +22,9 @@ impl Check for EgressAllToVpc {
     fn rationale(&self) -> &'static str {
         "Members may open any port on any host of the VPC: egress is the first wall a foothold meets, and this one has no gaps."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out: Vec<Failure> = Vec::new();
         for r in context

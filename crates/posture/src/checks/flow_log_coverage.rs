@@ -24,11 +24,24 @@ impl Check for FlowLogCoverage {
     fn rationale(&self) -> &'static str {
         "Lateral movement between hosts is only visible in flow logs: a VPC without them is blind, a log of only ACCEPT (or REJECT) hides half the story, and without tcp-flags, flow-direction and pkt-srcaddr scans and initiators cannot be told apart."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["Vpcs", "FlowLogs"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let mut out = Vec::new();
         for vpc in &inv.vpcs {
             let id = &vpc.item.vpc_id;
+            // Where flow logs were not read, no VPC is unlogged: the audit says "not collected".
+            if !inv.coverage.is_empty()
+                && !inv.coverage.has(
+                    vpc.origin.account.as_deref(),
+                    vpc.origin.region.as_deref(),
+                    "FlowLogs",
+                )
+            {
+                continue;
+            }
             let subnets: Vec<&str> = inv
                 .subnets
                 .iter()

@@ -22,6 +22,9 @@ impl Check for GuarddutyCoverage {
     fn rationale(&self) -> &'static str {
         "A member account can switch off a GuardDuty it manages itself; without runtime monitoring the commands run on a compromised host are not seen."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["DetectorIds", "Features"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let mut out = Vec::new();

@@ -21,6 +21,9 @@ impl Check for GuarddutyDisabled {
     fn rationale(&self) -> &'static str {
         "Without GuardDuty (and its runtime monitoring) there is no second opinion on credential misuse and reconnaissance in that region."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["DetectorIds"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         context
             .inventory

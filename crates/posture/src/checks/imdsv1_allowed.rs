@@ -21,6 +21,9 @@ impl Check for Imdsv1Allowed {
     fn rationale(&self) -> &'static str {
         "IMDSv1 answers a single unauthenticated GET: any SSRF in the instance's software hands out its role's credentials, usable from anywhere."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["Reservations"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         // Instances behind an internet-facing load balancer, through their autoscaling group's

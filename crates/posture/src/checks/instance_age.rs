@@ -21,6 +21,9 @@ impl Check for InstanceAge {
     fn rationale(&self) -> &'static str {
         "Long-lived instances drift from their image and miss patches: the host an attacker reaches next is likely the one nobody rebuilt."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["Reservations"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let now = context.now_ms();
         let limit = context.config.max_instance_age_days;

@@ -20,6 +20,9 @@ impl Check for LaunchWizardSgInUse {
     fn rationale(&self) -> &'static str {
         "The console's launch wizard opens SSH or RDP to the world by default; its groups mark hand-made instances outside any review."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups", "NetworkInterfaces"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         context
             .inventory

@@ -31,6 +31,9 @@ impl Check for LbListenerWithoutTls {
     fn rationale(&self) -> &'static str {
         "Clear-text listeners, internal ones included, let a foothold in the VPC read and alter the sessions and credentials crossing them; an expired or unrenewable certificate ends in someone turning TLS off."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["LoadBalancers", "Listeners"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let mut out = Vec::new();

@@ -21,6 +21,9 @@ impl Check for LbSgTooOpen {
     fn rationale(&self) -> &'static str {
         "A load balancer needs its listener ports in and its targets' ports out; anything more turns it into a relay into the VPC."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["LoadBalancers", "SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let mut out = Vec::new();

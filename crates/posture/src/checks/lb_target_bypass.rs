@@ -21,6 +21,9 @@ impl Check for LbTargetBypass {
     fn rationale(&self) -> &'static str {
         "When targets admit their service port from more than the load balancer, a foothold can reach the application directly, past the load balancer's TLS, WAF and logs."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["LoadBalancers", "TargetGroups", "SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let mut out: Vec<Failure> = Vec::new();

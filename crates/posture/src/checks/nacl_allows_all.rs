@@ -20,6 +20,9 @@ impl Check for NaclAllowsAll {
     fn rationale(&self) -> &'static str {
         "A NACL that allows everything adds no boundary between subnets: security groups are then the only wall between tiers."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["NetworkAcls"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         context
             .inventory

@@ -21,6 +21,9 @@ impl Check for RdpOpen {
     fn rationale(&self) -> &'static str {
         "RDP is a favourite lateral-movement protocol; where SSH or SSM Session Manager would do, it should not be open."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out: Vec<Failure> = Vec::new();
         for r in context

@@ -149,6 +149,9 @@ impl Check for RoleCanReachInstances {
     fn rationale(&self) -> &'static str {
         "Whoever owns an instance owns its role: ssm:SendCommand or ec2-instance-connect on other instances is lateral movement that no security group stops."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["RoleDetailList", "Reservations"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let inv = context.inventory;
         let used_roles: Vec<&str> = context

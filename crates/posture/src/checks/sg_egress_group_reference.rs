@@ -21,6 +21,9 @@ impl Check for SgEgressGroupReference {
     fn rationale(&self) -> &'static str {
         "Groups that reference each other in both directions form circular dependencies that nobody dares to change, so the rules only ever grow."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         context
             .rules

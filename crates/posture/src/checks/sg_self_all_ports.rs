@@ -21,6 +21,9 @@ impl Check for SgSelfAllPorts {
     fn rationale(&self) -> &'static str {
         "One compromised member of a tier reaches every other member on SSH, RDP, databases, agents: lateral movement inside the tier meets no wall."
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["SecurityGroups"]
+    }
     fn run(&self, context: &Context<'_>) -> Vec<Failure> {
         let mut out: Vec<Failure> = Vec::new();
         for r in context
