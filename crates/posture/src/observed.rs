@@ -63,12 +63,7 @@ pub fn compare(context: &Context<'_>, used: &[UsedFlow]) -> Vec<Result> {
             {
                 continue;
             }
-            let peer = match &rule.peer {
-                Peer::Cidr(net) => net.contains(&flow.src),
-                Peer::Group(g) => src_groups.contains(g),
-                Peer::PrefixList(_) => false,
-            };
-            if peer {
+            if rule.peer.admits(flow.src, &src_groups) {
                 *hits.entry(i).or_default() += flow.records;
                 matched = true;
             }
@@ -88,7 +83,7 @@ pub fn compare(context: &Context<'_>, used: &[UsedFlow]) -> Vec<Result> {
         let permission = match &rule.peer {
             Peer::Cidr(net) => format!("{}IpRanges=[{{CidrIp={net}}}]", proto_spec(rule)),
             Peer::Group(g) => format!("{}UserIdGroupPairs=[{{GroupId={g}}}]", proto_spec(rule)),
-            Peer::PrefixList(p) => {
+            Peer::PrefixList { id: p, .. } => {
                 format!("{}PrefixListIds=[{{PrefixListId={p}}}]", proto_spec(rule))
             }
         };

@@ -14,7 +14,7 @@ use eastwest_inventory::shapes::{NetworkAcl, RouteTable};
 use eastwest_inventory::{Asset, Inventory};
 use ipnet::IpNet;
 
-use crate::rules::{Peer, SgRule, normalise};
+use crate::rules::{SgRule, normalise};
 
 /// The port a reply goes back to, for stateless NACL checks (Linux's ephemeral range starts at
 /// 32768; 49152 is inside every OS's range).
@@ -85,12 +85,7 @@ impl<'a> Network<'a> {
                 && groups.contains(&r.group)
                 && protocol_matches(&r.protocol, protocol)
                 && (r.protocol == "-1" || (r.from..=r.to).contains(&port))
-                && match &r.peer {
-                    Peer::Cidr(net) => net.contains(&peer_ip),
-                    Peer::Group(g) => peer_groups.contains(g),
-                    // Prefix lists are not in the inventory: assume they do not name our hosts.
-                    Peer::PrefixList(_) => false,
-                }
+                && r.peer.admits(peer_ip, peer_groups)
         })
     }
 

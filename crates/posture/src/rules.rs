@@ -11,8 +11,25 @@ pub enum Peer {
     Cidr(IpNet),
     /// Members of a security group.
     Group(String),
-    /// A managed prefix list.
-    PrefixList(String),
+    /// A managed prefix list, with its CIDR blocks where the inventory holds its entries
+    /// (empty: not read, so it is taken to name none of our hosts).
+    PrefixList {
+        /// `pl-...`.
+        id: String,
+        /// Its entries.
+        cidrs: Vec<IpNet>,
+    },
+}
+
+impl Peer {
+    /// Whether the peer is `ip` or, for a group, one of `groups` (the address's groups).
+    pub fn admits(&self, ip: std::net::IpAddr, groups: &[String]) -> bool {
+        match self {
+            Peer::Cidr(net) => net.contains(&ip),
+            Peer::Group(g) => groups.contains(g),
+            Peer::PrefixList { cidrs, .. } => cidrs.iter().any(|net| net.contains(&ip)),
+        }
+    }
 }
 
 /// One security group rule.
@@ -69,7 +86,7 @@ impl SgRule {
         match &self.peer {
             Peer::Cidr(net) => net.to_string(),
             Peer::Group(g) => g.clone(),
-            Peer::PrefixList(p) => p.clone(),
+            Peer::PrefixList { id, .. } => id.clone(),
         }
     }
 }
@@ -84,7 +101,27 @@ fn ports(protocol: &str, from: Option<i64>, to: Option<i64>) -> (u16, u16) {
     }
 }
 
-fn from_permission(group: &str, egress: bool, p: &IpPermission, out: &mut Vec<SgRule>) {
+/// A prefix-list peer with the list's entries, where the inventory read them.
+fn prefix_list(inventory: &Inventory, id: &str) -> Peer {
+    let cidrs = inventory
+        .prefix_list_cidrs(id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    Peer::PrefixList {
+        id: id.to_string(),
+        cidrs,
+    }
+}
+
+fn from_permission(
+    inventory: &Inventory,
+    group: &str,
+    egress: bool,
+    p: &IpPermission,
+    out: &mut Vec<SgRule>,
+) {
     let (from, to) = ports(&p.ip_protocol, p.from_port, p.to_port);
     let rule = |peer| SgRule {
         group: group.to_string(),
@@ -110,7 +147,7 @@ fn from_permission(group: &str, egress: bool, p: &IpPermission, out: &mut Vec<Sg
         }
     }
     for l in &p.prefix_list_ids {
-        out.push(rule(Peer::PrefixList(l.prefix_list_id.clone())));
+        out.push(rule(prefix_list(inventory, &l.prefix_list_id)));
     }
 }
 
@@ -120,10 +157,10 @@ pub fn normalise(inventory: &Inventory) -> Vec<SgRule> {
     let mut out = Vec::new();
     for g in &inventory.security_groups {
         for p in &g.item.ip_permissions {
-            from_permission(&g.item.group_id, false, p, &mut out);
+            from_permission(inventory, &g.item.group_id, false, p, &mut out);
         }
         for p in &g.item.ip_permissions_egress {
-            from_permission(&g.item.group_id, true, p, &mut out);
+            from_permission(inventory, &g.item.group_id, true, p, &mut out);
         }
     }
     for r in &inventory.security_group_rules {
@@ -151,7 +188,7 @@ pub fn normalise(inventory: &Inventory) -> Vec<SgRule> {
         {
             Peer::Group(g)
         } else if let Some(p) = &r.prefix_list_id {
-            Peer::PrefixList(p.clone())
+            prefix_list(inventory, p)
         } else {
             continue;
         };

@@ -131,6 +131,64 @@ fn security_group_references() {
 }
 
 #[test]
+fn prefix_lists_are_resolved_from_their_entries() {
+    // sg-b admits 5432 from a managed prefix list instead of from sg-a.
+    let mut e = estate();
+    e["SecurityGroups"][2]["IpPermissions"] = json!([{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "PrefixListIds": [{"PrefixListId": "pl-0abc"}]}]);
+    // Entries unknown: the list is taken to name none of our hosts.
+    assert_eq!(
+        blocked_by(verdict(&e, "a1", "a2", 5432)),
+        ("security-group-ingress", "sg-b".to_string())
+    );
+    // The list (as a snapshot keeps it, with its entries) holds a1's address.
+    e["PrefixLists"] = json!([{"PrefixListId": "pl-0abc", "PrefixListName": "db-clients", "Entries": [{"Cidr": "10.0.1.10/32"}]}]);
+    assert_eq!(verdict(&e, "a1", "a2", 5432), Verdict::Allowed);
+    let mut other = e.clone();
+    other["PrefixLists"][0]["Entries"] = json!([{"Cidr": "10.0.3.0/24"}]);
+    assert_eq!(
+        blocked_by(verdict(&other, "a1", "a2", 5432)),
+        ("security-group-ingress", "sg-b".to_string())
+    );
+    // Rules from describe-security-group-rules resolve the same way.
+    let mut rules = e.clone();
+    rules["SecurityGroups"].as_array_mut().unwrap().remove(2);
+    rules["SecurityGroupRules"] = json!([
+        {"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-b", "IsEgress": false, "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "PrefixListId": "pl-0abc"},
+        {"SecurityGroupRuleId": "sgr-2", "GroupId": "sg-b", "IsEgress": true, "IpProtocol": "-1", "CidrIpv4": "0.0.0.0/0"}
+    ]);
+    assert_eq!(verdict(&rules, "a1", "a2", 5432), Verdict::Allowed);
+}
+
+#[test]
+fn prefix_list_entries_load_from_a_file_named_for_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("describe-managed-prefix-lists.json"),
+        json!({"PrefixLists": [{"PrefixListId": "pl-0abc", "PrefixListName": "admins", "OwnerId": "111122223333"}]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path()
+            .join("get-managed-prefix-list-entries-pl-0abc.json"),
+        json!({"Entries": [{"Cidr": "10.0.1.0/24", "Description": "ops"}]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("entries.json"),
+        json!({"Entries": [{"Cidr": "10.9.9.0/24"}]}).to_string(),
+    )
+    .unwrap();
+    let (inventory, report) = eastwest_inventory::load_dir(dir.path()).unwrap();
+    assert_eq!(
+        inventory.prefix_list_cidrs("pl-0abc"),
+        Some(vec!["10.0.1.0/24"])
+    );
+    // Entries whose file names no list are reported, not guessed.
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].file.ends_with("entries.json"));
+}
+
+#[test]
 fn nacls_are_ordered_and_stateless() {
     let e = estate();
     // The reply from a2 leaves s-a2 to an ephemeral port: acl-2 allows 1024-65535 out.
