@@ -118,7 +118,14 @@ impl AwsContext {
             loader = loader.retry_config(retry);
         }
         if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
+            // An explicit profile wins over credentials in the environment, as with the AWS
+            // CLI's --profile (the default chain would look at the environment first).
+            let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build();
+            loader = loader
+                .profile_name(profile)
+                .credentials_provider(credentials);
         }
         let base = loader.load().await;
         let mut context = Self {

@@ -82,7 +82,6 @@ pub const OUTPUTS: &[Output] = &[
     regional("Administrator", "guardduty get-administrator-account"),
     account("trailList", "cloudtrail describe-trails"),
     account("InstanceProfiles", "iam list-instance-profiles"),
-    account("Roles", "iam list-roles"),
     account("RoleDetailList", "iam get-account-authorization-details"),
     account("Policies", "iam get-account-authorization-details"),
 ];

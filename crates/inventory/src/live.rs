@@ -494,8 +494,13 @@ impl Reader {
         self.inventory
             .guardduty_detectors
             .push(Located::new(origin.clone(), ids.clone()));
-        // One detector per account and region is all GuardDuty allows.
-        let Some(id) = ids.first() else { return };
+        // One detector per account and region is all GuardDuty allows. Without one there are
+        // no features and no administrator to read: both are known (none), not missing.
+        let Some(id) = ids.first() else {
+            self.inventory.coverage.record(&origin, "Features");
+            self.inventory.coverage.record(&origin, "Administrator");
+            return;
+        };
         match client.get_detector().detector_id(id).send().await {
             Ok(out) => {
                 let features = out

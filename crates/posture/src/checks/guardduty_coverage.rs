@@ -35,10 +35,17 @@ impl Check for GuarddutyCoverage {
                 o.region.as_deref().unwrap_or("?")
             )
         };
+        // Where GuardDuty is known to be off, there is no detector to judge (guardduty-disabled
+        // says so); an empty features or administrator output there means nothing.
+        let off = |o: &eastwest_inventory::Origin| {
+            inv.guardduty_detectors
+                .iter()
+                .any(|d| &d.origin == o && d.item.is_empty())
+        };
         for admin in inv
             .guardduty_administrators
             .iter()
-            .filter(|a| a.item.is_none())
+            .filter(|a| a.item.is_none() && !off(&a.origin))
         {
             out.push(Failure {
                 resource: format!("guardduty:{}", place(&admin.origin)),
@@ -50,7 +57,7 @@ impl Check for GuarddutyCoverage {
                 severity: None,
             });
         }
-        for features in &inv.guardduty_features {
+        for features in inv.guardduty_features.iter().filter(|f| !off(&f.origin)) {
             let runtime = features.item.iter().any(|f| {
                 f.name.ends_with("RUNTIME_MONITORING") && f.status.as_deref() == Some("ENABLED")
             });
