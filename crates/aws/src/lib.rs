@@ -360,6 +360,29 @@ fn retry_config(options: &AwsOptions) -> Option<RetryConfig> {
     Some(config.with_max_attempts(options.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1)))
 }
 
+/// The id of the EC2 instance this process runs on: `EASTWEST_SELF_INSTANCE_ID` where set (a
+/// host whose metadata service is off or blocked), else the metadata service (one try, one
+/// second), else None (not on EC2, or `AWS_EC2_METADATA_DISABLED`). Response uses it to refuse
+/// to contain the host it runs on.
+pub async fn own_instance_id() -> Option<String> {
+    if let Ok(id) = std::env::var("EASTWEST_SELF_INSTANCE_ID") {
+        return Some(id);
+    }
+    if std::env::var("AWS_EC2_METADATA_DISABLED").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let client = aws_config::imds::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .read_timeout(std::time::Duration::from_secs(1))
+        .max_attempts(1)
+        .build();
+    client
+        .get("/latest/meta-data/instance-id")
+        .await
+        .ok()
+        .map(|id| id.as_ref().to_string())
+}
+
 /// The partition of a region, for ARNs.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

@@ -22,6 +22,7 @@ mod inventory;
 mod output;
 mod paths;
 mod query;
+mod respond;
 mod simulate;
 
 use std::process::ExitCode;
@@ -69,6 +70,14 @@ enum Command {
     Detectors(detect::DetectorsArgs),
     /// Shows the baselines kept under --state.
     Baseline(detect::BaselineArgs),
+    /// Contains an instance: isolation group (after untracking its connections), termination
+    /// protection, tag, optional NACL deny, session revocation and snapshots; out of its
+    /// autoscaling and target groups. Plans without --apply.
+    Contain(respond::ContainArgs),
+    /// Returns a contained instance to the state its containment recorded.
+    Release(respond::ReleaseArgs),
+    /// Denies a role's sessions issued before now (aws:TokenIssueTime), or with --undo lifts it.
+    Revoke(respond::RevokeArgs),
     /// Runs SQL over logs: `eastwest query "SELECT action, count(*) FROM flows GROUP BY 1" logs/`.
     Query(query::QueryArgs),
 }
@@ -108,6 +117,9 @@ fn main() -> ExitCode {
             Command::Detect(args) => detect::run(args, global).await,
             Command::Detectors(args) => detect::list(args),
             Command::Baseline(args) => detect::baseline(args, global).await,
+            Command::Contain(args) => respond::contain(args, global).await,
+            Command::Release(args) => respond::release(args, global).await,
+            Command::Revoke(args) => respond::revoke(args, global).await,
         }
     });
     match result {

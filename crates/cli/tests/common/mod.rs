@@ -94,6 +94,16 @@ impl Fault {
         }
     }
 
+    /// EC2's `UnauthorizedOperation` (status 403, not retried), on every matching request.
+    pub fn ec2_denied(when: &[&str]) -> Self {
+        Self {
+            when: when.iter().map(|s| s.to_string()).collect(),
+            status: 403,
+            body: "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>f3</RequestID></Response>".into(),
+            times: None,
+        }
+    }
+
     /// EC2's throttling error (`RequestLimitExceeded`, status 503), `times` times.
     pub fn ec2_throttled(when: &[&str], times: usize) -> Self {
         Self {

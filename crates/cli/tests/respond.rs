@@ -1,0 +1,669 @@
+//! `contain`, `release` and `revoke` through the real SDK against moto_server on 127.0.0.1,
+//! with a logging, fault-injecting proxy where a test must see which calls were made or make
+//! one fail: contain then release returns the instance to exactly its recorded state; a dry run
+//! makes no call that changes anything; a failure mid-way resumes to the right end state;
+//! revocation adds the dated deny policy and its undo removes it; the safety rules refuse.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ec2::types::{Filter, InstanceAttributeName, ResourceType, Tag, TagSpecification};
+use common::{Fault, Moto, Proxy};
+
+macro_rules! client {
+    ($sdk:ident, $url:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .endpoint_url($url)
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+                .build(),
+        )
+    };
+}
+
+fn eastwest(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eastwest"));
+    command
+        .args(["--quiet"])
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("EASTWEST_SELF_INSTANCE_ID")
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// What containment changes and release must restore, read through the SDK.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    groups: BTreeMap<String, Vec<String>>,
+    termination_protection: bool,
+    tags: BTreeMap<String, String>,
+    nacl: Vec<(i32, bool, String, String)>,
+    role_policies: Vec<String>,
+    targets: Vec<String>,
+    profile: Option<String>,
+}
+
+struct Estate {
+    instance: String,
+    vpc: String,
+    target_group: String,
+}
+
+async fn observe(url: &str, estate: &Estate) -> Observed {
+    let ec2 = client!(aws_sdk_ec2, url);
+    let out = ec2
+        .describe_instances()
+        .instance_ids(&estate.instance)
+        .send()
+        .await
+        .expect("describe");
+    let instance = &out.reservations()[0].instances()[0];
+    // Groups as each interface says (moto's DescribeInstances reports the launch groups too).
+    let interfaces = ec2
+        .describe_network_interfaces()
+        .filters(
+            Filter::builder()
+                .name("attachment.instance-id")
+                .values(&estate.instance)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("interfaces");
+    let groups = interfaces
+        .network_interfaces()
+        .iter()
+        .map(|n| {
+            (
+                n.network_interface_id().unwrap_or_default().to_string(),
+                n.groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect(),
+            )
+        })
+        .collect();
+    let tags = instance
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let termination_protection = ec2
+        .describe_instance_attribute()
+        .instance_id(&estate.instance)
+        .attribute(InstanceAttributeName::DisableApiTermination)
+        .send()
+        .await
+        .expect("attribute")
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        .unwrap_or(false);
+    let acls = ec2
+        .describe_network_acls()
+        .filters(Filter::builder().name("vpc-id").values(&estate.vpc).build())
+        .send()
+        .await
+        .expect("acls");
+    let mut nacl: Vec<(i32, bool, String, String)> = acls
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.entries())
+        .map(|e| {
+            (
+                e.rule_number().unwrap_or_default(),
+                e.egress().unwrap_or_default(),
+                e.cidr_block().unwrap_or_default().to_string(),
+                e.rule_action()
+                    .map(|a| a.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    nacl.sort();
+    let iam = client!(aws_sdk_iam, url);
+    let mut role_policies = iam
+        .list_role_policies()
+        .role_name("app-role")
+        .send()
+        .await
+        .expect("policies")
+        .policy_names()
+        .to_vec();
+    role_policies.sort();
+    let elb = client!(aws_sdk_elasticloadbalancingv2, url);
+    let targets = elb
+        .describe_target_health()
+        .target_group_arn(&estate.target_group)
+        .send()
+        .await
+        .expect("health")
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target().and_then(|t| t.id()).map(str::to_string))
+        .collect();
+    Observed {
+        groups,
+        termination_protection,
+        tags,
+        nacl,
+        role_policies,
+        targets,
+        profile: instance
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .map(str::to_string),
+    }
+}
+
+/// An instance with two groups, a role with an inline policy, a tag eastwest also sets, and a
+/// target-group registration.
+async fn estate(url: &str) -> Estate {
+    let ec2 = client!(aws_sdk_ec2, url);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.50.0.0/16")
+        .send()
+        .await
+        .expect("vpc")
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("id")
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.50.1.0/24")
+        .send()
+        .await
+        .expect("subnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("id")
+        .to_string();
+    let mut groups = Vec::new();
+    for name in ["app", "monitoring"] {
+        groups.push(
+            ec2.create_security_group()
+                .group_name(name)
+                .description(name)
+                .vpc_id(&vpc)
+                .send()
+                .await
+                .expect("sg")
+                .group_id()
+                .expect("id")
+                .to_string(),
+        );
+    }
+    let iam = client!(aws_sdk_iam, url);
+    iam.create_role()
+        .role_name("app-role")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .expect("role");
+    iam.put_role_policy()
+        .role_name("app-role")
+        .policy_name("app-policy")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    iam.create_instance_profile()
+        .instance_profile_name("app-profile")
+        .send()
+        .await
+        .expect("profile");
+    iam.add_role_to_instance_profile()
+        .instance_profile_name("app-profile")
+        .role_name("app-role")
+        .send()
+        .await
+        .expect("profile role");
+    let image = ec2
+        .describe_images()
+        .send()
+        .await
+        .expect("images")
+        .images()
+        .iter()
+        .find_map(|i| i.image_id().map(str::to_string))
+        .expect("an image");
+    let instance = ec2
+        .run_instances()
+        .image_id(&image)
+        .min_count(1)
+        .max_count(1)
+        // Groups given on the interface, not the instance: moto reports an interface's groups
+        // as the union of both sets, so groups given to the instance could never be replaced.
+        .network_interfaces(
+            aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .subnet_id(&subnet)
+                .set_groups(Some(groups.clone()))
+                .build(),
+        )
+        .iam_instance_profile(
+            aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+                .name("app-profile")
+                .build(),
+        )
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Instance)
+                .tags(Tag::builder().key("Name").value("app-1").build())
+                .tags(
+                    Tag::builder()
+                        .key("eastwest:incident")
+                        .value("INC-0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("instance")
+        .instances()[0]
+        .instance_id()
+        .expect("id")
+        .to_string();
+    let elb = client!(aws_sdk_elasticloadbalancingv2, url);
+    let target_group = elb
+        .create_target_group()
+        .name("app")
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("target group")
+        .target_groups()[0]
+        .target_group_arn()
+        .expect("arn")
+        .to_string();
+    elb.register_targets()
+        .target_group_arn(&target_group)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id(&instance)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("register");
+    Estate {
+        instance,
+        vpc,
+        target_group,
+    }
+}
+
+/// Whether an API name changes something (anything but describes, gets and lists).
+fn mutating(api: &str) -> bool {
+    !(api.starts_with("Describe")
+        || api.starts_with("Get")
+        || api.starts_with("List")
+        || api.starts_with("GET "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contain_then_release_returns_the_exact_recorded_state() {
+    let moto = Moto::start();
+    let estate = estate(&moto.url).await;
+    let before = observe(&moto.url, &estate).await;
+    assert_eq!(before.targets, std::slice::from_ref(&estate.instance));
+    let state = tempfile::tempdir().expect("dir");
+    let state_dir = state.path().to_str().expect("path");
+    let contain = [
+        "contain",
+        estate.instance.as_str(),
+        "--nacl",
+        "--revoke-sessions",
+        "--incident",
+        "INC-7",
+        "--forensic-cidr",
+        "203.0.113.0/24",
+    ];
+
+    // The dry run prints the calls and makes none that changes anything.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let plan = eastwest(&proxy.url, &contain, &[]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+    let stdout = text(&plan.stdout);
+    assert!(stdout.contains("nothing changed"), "{stdout}");
+    assert!(
+        stdout.contains("ec2:ModifyNetworkInterfaceAttribute"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ec2:CreateNetworkAclEntry"), "{stdout}");
+    assert!(stdout.contains("hosts in the same subnet"), "{stdout}");
+    let seen = proxy.seen();
+    assert!(!seen.is_empty());
+    let changes: Vec<&str> = seen
+        .iter()
+        .map(|s| s.api.as_str())
+        .filter(|a| mutating(a))
+        .collect();
+    assert!(
+        changes.is_empty(),
+        "the dry run changed something: {changes:?}"
+    );
+    assert_eq!(observe(&moto.url, &estate).await, before);
+
+    // Applied: isolated, protected, tagged, denied by the NACL, sessions revoked, out of the
+    // target group; verified.
+    let mut apply = contain.to_vec();
+    apply.extend(["--apply", "--state", state_dir]);
+    let run = eastwest(&moto.url, &apply, &[]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&run.stdout),
+        text(&run.stderr)
+    );
+    assert!(
+        text(&run.stdout).contains("verified"),
+        "{}",
+        text(&run.stdout)
+    );
+    let contained = observe(&moto.url, &estate).await;
+    let ec2 = client!(aws_sdk_ec2, &moto.url);
+    let isolation = ec2
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("group-name")
+                .values("eastwest-isolation")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("groups");
+    let isolation = &isolation.security_groups()[0];
+    assert!(isolation.ip_permissions_egress().is_empty(), "no way out");
+    assert_eq!(
+        isolation.ip_permissions()[0].ip_ranges()[0].cidr_ip(),
+        Some("203.0.113.0/24")
+    );
+    for groups in contained.groups.values() {
+        assert_eq!(groups, &[isolation.group_id().expect("id").to_string()]);
+    }
+    assert!(contained.termination_protection);
+    assert_eq!(contained.tags["eastwest:incident"], "INC-7");
+    assert!(contained.tags.contains_key("eastwest:contained"));
+    let address = client!(aws_sdk_ec2, &moto.url)
+        .describe_instances()
+        .instance_ids(&estate.instance)
+        .send()
+        .await
+        .expect("describe")
+        .reservations()[0]
+        .instances()[0]
+        .private_ip_address()
+        .expect("address")
+        .to_string();
+    for egress in [false, true] {
+        assert!(
+            contained
+                .nacl
+                .contains(&(1, egress, format!("{address}/32"), "deny".to_string())),
+            "{:?}",
+            contained.nacl
+        );
+    }
+    assert!(
+        contained
+            .role_policies
+            .contains(&"eastwest-revoke-older-sessions".to_string())
+    );
+    let iam = client!(aws_sdk_iam, &moto.url);
+    let document = iam
+        .get_role_policy()
+        .role_name("app-role")
+        .policy_name("eastwest-revoke-older-sessions")
+        .send()
+        .await
+        .expect("policy")
+        .policy_document()
+        .to_string();
+    assert!(
+        document.contains("aws%3ATokenIssueTime") || document.contains("aws:TokenIssueTime"),
+        "{document}"
+    );
+    assert!(contained.targets.is_empty());
+    assert_eq!(
+        contained.profile, before.profile,
+        "the profile stays; its sessions are revoked"
+    );
+
+    // Again: nothing to do, nothing changed.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let again = eastwest(&proxy.url, &apply, &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("already contained"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert!(proxy.seen().iter().all(|s| !mutating(&s.api)));
+
+    // Released: exactly as recorded.
+    let release = eastwest(
+        &moto.url,
+        &["release", &estate.instance, "--apply", "--state", state_dir],
+        &[],
+    );
+    assert_eq!(
+        release.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&release.stdout),
+        text(&release.stderr)
+    );
+    assert_eq!(observe(&moto.url, &estate).await, before);
+
+    // Every call is in the audit log, with its result.
+    let audit =
+        std::fs::read_to_string(state.path().join("respond-audit.jsonl")).expect("audit log");
+    let events: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let calls = events.iter().filter(|e| e["event"] == "call").count();
+    let done = events.iter().filter(|e| e["event"] == "done").count();
+    assert!(calls >= 10, "{calls}");
+    assert_eq!(calls, done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_mid_way_is_resumed_to_the_right_end_state() {
+    let moto = Moto::start();
+    let estate = estate(&moto.url).await;
+    let before = observe(&moto.url, &estate).await;
+    let state = tempfile::tempdir().expect("dir");
+    let state_dir = state.path().to_str().expect("path");
+    let apply = [
+        "contain",
+        estate.instance.as_str(),
+        "--nacl",
+        "--revoke-sessions",
+        "--apply",
+        "--state",
+        state_dir,
+    ];
+    // The NACL refuses: the steps before it are done, those after it are not.
+    let proxy = Proxy::start(
+        &moto.url,
+        vec![Fault::ec2_denied(&["Action=CreateNetworkAclEntry"])],
+    );
+    let failed = eastwest(&proxy.url, &apply, &[]);
+    let stderr = text(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("CreateNetworkAclEntry") && stderr.contains("resume"),
+        "{stderr}"
+    );
+    let midway = observe(&moto.url, &estate).await;
+    assert!(midway.termination_protection);
+    assert!(
+        !midway
+            .role_policies
+            .contains(&"eastwest-revoke-older-sessions".to_string())
+    );
+
+    // Run again: resumed from the failed step, and verified.
+    let resumed = eastwest(&moto.url, &apply, &[]);
+    let stdout = text(&resumed.stdout);
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&resumed.stderr)
+    );
+    assert!(stdout.contains("resuming run"), "{stdout}");
+    assert!(stdout.contains("done before"), "{stdout}");
+    assert!(stdout.contains("verified"), "{stdout}");
+    let contained = observe(&moto.url, &estate).await;
+    assert!(
+        contained
+            .role_policies
+            .contains(&"eastwest-revoke-older-sessions".to_string())
+    );
+    assert_eq!(
+        contained
+            .nacl
+            .iter()
+            .filter(|e| e.3 == "deny" && e.0 == 1)
+            .count(),
+        2
+    );
+
+    let release = eastwest(
+        &moto.url,
+        &["release", &estate.instance, "--apply", "--state", state_dir],
+        &[],
+    );
+    assert_eq!(release.status.code(), Some(0), "{}", text(&release.stderr));
+    assert_eq!(observe(&moto.url, &estate).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_adds_the_dated_deny_and_undo_removes_it_and_safety_rules_refuse() {
+    let moto = Moto::start();
+    let estate = estate(&moto.url).await;
+    let state = tempfile::tempdir().expect("dir");
+    let state_dir = state.path().to_str().expect("path");
+    let revoke = eastwest(
+        &moto.url,
+        &["revoke", "app-role", "--apply", "--state", state_dir],
+        &[],
+    );
+    assert_eq!(revoke.status.code(), Some(0), "{}", text(&revoke.stderr));
+    let iam = client!(aws_sdk_iam, &moto.url);
+    let document = iam
+        .get_role_policy()
+        .role_name("app-role")
+        .policy_name("eastwest-revoke-older-sessions")
+        .send()
+        .await
+        .expect("the revocation")
+        .policy_document()
+        .to_string();
+    let decoded = document.replace("%3A", ":").replace("%22", "\"");
+    assert!(
+        decoded.contains("aws:TokenIssueTime")
+            && decoded.contains("DateLessThan")
+            && decoded.contains("2"),
+        "{decoded}"
+    );
+    let undo = eastwest(
+        &moto.url,
+        &[
+            "revoke", "app-role", "--undo", "--apply", "--state", state_dir,
+        ],
+        &[],
+    );
+    assert_eq!(undo.status.code(), Some(0), "{}", text(&undo.stderr));
+    let policies = iam
+        .list_role_policies()
+        .role_name("app-role")
+        .send()
+        .await
+        .expect("policies");
+    assert_eq!(policies.policy_names(), ["app-policy"]);
+
+    // --apply without a journal is refused; so is the host eastwest runs on, and an instance
+    // tagged never-contain (unless forced).
+    let no_state = eastwest(&moto.url, &["contain", &estate.instance, "--apply"], &[]);
+    assert_eq!(no_state.status.code(), Some(2));
+    assert!(text(&no_state.stderr).contains("--state"));
+    let own = eastwest(
+        &moto.url,
+        &["contain", &estate.instance],
+        &[("EASTWEST_SELF_INSTANCE_ID", estate.instance.as_str())],
+    );
+    assert_eq!(own.status.code(), Some(2));
+    assert!(
+        text(&own.stderr).contains("runs on"),
+        "{}",
+        text(&own.stderr)
+    );
+    client!(aws_sdk_ec2, &moto.url)
+        .create_tags()
+        .resources(&estate.instance)
+        .tags(
+            Tag::builder()
+                .key("eastwest:never-contain")
+                .value("payments")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag");
+    let never = eastwest(&moto.url, &["contain", &estate.instance], &[]);
+    assert_eq!(never.status.code(), Some(2));
+    assert!(
+        text(&never.stderr).contains("never-contain"),
+        "{}",
+        text(&never.stderr)
+    );
+    let forced = eastwest(&moto.url, &["contain", &estate.instance, "--force"], &[]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    let unknown = eastwest(
+        &moto.url,
+        &["release", "i-0123456789abcdef0", "--state", state_dir],
+        &[],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("never contained"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
