@@ -60,7 +60,12 @@ pub struct ReleaseArgs {
 #[derive(Debug, clap::Args)]
 pub struct RevokeArgs {
     /// The role whose sessions issued before now are denied.
-    pub role: String,
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub role: Option<String>,
+    /// An IAM user instead: its active access keys made inactive and every action denied to
+    /// it (console session included); recorded, so --undo restores exactly what was there.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
     /// Remove the revocation instead.
     #[arg(long)]
     pub undo: bool,
@@ -149,9 +154,24 @@ pub async fn release(args: ReleaseArgs, global: &Global) -> Result<ExitCode> {
 /// Runs `revoke`.
 pub async fn revoke(args: RevokeArgs, global: &Global) -> Result<ExitCode> {
     let (now_rfc3339, now_ms) = now();
+    if let Some(user) = &args.user {
+        let outcome = eastwest_respond::revoke_user(
+            global.aws().await,
+            user,
+            args.undo,
+            args.state.as_deref(),
+            args.apply,
+            now_ms,
+        )
+        .await?;
+        return finish(outcome);
+    }
+    let Some(role) = &args.role else {
+        bail!("name a ROLE or --user USER");
+    };
     let outcome = eastwest_respond::revoke(
         global.aws().await,
-        &args.role,
+        role,
         args.undo,
         args.state.as_deref(),
         args.apply,

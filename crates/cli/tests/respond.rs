@@ -27,6 +27,12 @@ macro_rules! client {
 }
 
 fn eastwest(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(endpoint, args, env)
+        .output()
+        .expect("the binary runs")
+}
+
+fn command(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_eastwest"));
     command
         .args(["--quiet"])
@@ -44,7 +50,7 @@ fn eastwest(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         command.env(k, v);
     }
-    command.output().expect("the binary runs")
+    command
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -665,5 +671,255 @@ async fn revoke_adds_the_dated_deny_and_undo_removes_it_and_safety_rules_refuse(
         text(&unknown.stderr).contains("never contained"),
         "{}",
         text(&unknown.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_mid_call_is_resumed_without_repeating_the_change() {
+    let moto = Moto::start();
+    let estate = estate(&moto.url).await;
+    let before = observe(&moto.url, &estate).await;
+    let state = tempfile::tempdir().expect("dir");
+    let state_dir = state.path().to_str().expect("path");
+    let apply = [
+        "contain",
+        estate.instance.as_str(),
+        "--nacl",
+        "--apply",
+        "--state",
+        state_dir,
+    ];
+    // The first NACL entry reaches the emulator, its answer never comes back, and the process
+    // is killed while it waits: the entry exists but the journal says the step only started.
+    let proxy = Proxy::start(
+        &moto.url,
+        vec![Fault::stall_after_forward(&[
+            "Action=CreateNetworkAclEntry",
+        ])],
+    );
+    let mut child = command(&proxy.url, &apply, &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let entries = observe(&moto.url, &estate)
+            .await
+            .nacl
+            .iter()
+            .filter(|e| e.3 == "deny" && e.0 < 100)
+            .count();
+        if entries > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the NACL call never reached the emulator"
+        );
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the run ended before it was killed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let midway = observe(&moto.url, &estate).await;
+    assert!(midway.termination_protection, "steps before it were done");
+    assert_eq!(
+        midway
+            .nacl
+            .iter()
+            .filter(|e| e.3 == "deny" && e.0 < 100)
+            .count(),
+        1,
+        "{:?}",
+        midway.nacl
+    );
+
+    // Run again: the started step is repeated without a second entry, the rest is done.
+    let resumed = eastwest(&moto.url, &apply, &[]);
+    let stdout = text(&resumed.stdout);
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&resumed.stderr)
+    );
+    assert!(stdout.contains("resuming run"), "{stdout}");
+    assert!(stdout.contains("verified"), "{stdout}");
+    let contained = observe(&moto.url, &estate).await;
+    let denies: Vec<_> = contained
+        .nacl
+        .iter()
+        .filter(|e| e.3 == "deny" && e.0 < 100)
+        .collect();
+    assert_eq!(denies.len(), 2, "one per direction, none twice: {denies:?}");
+    assert!(denies.iter().all(|e| e.0 == 1), "{denies:?}");
+
+    let release = eastwest(
+        &moto.url,
+        &["release", &estate.instance, "--apply", "--state", state_dir],
+        &[],
+    );
+    assert_eq!(release.status.code(), Some(0), "{}", text(&release.stderr));
+    assert_eq!(observe(&moto.url, &estate).await, before);
+}
+
+/// A user's keys (with status), inline policies and console login, through the SDK.
+async fn user_state(url: &str, user: &str) -> (Vec<(String, String)>, Vec<String>, bool) {
+    let iam = client!(aws_sdk_iam, url);
+    let mut keys: Vec<(String, String)> = iam
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .expect("keys")
+        .access_key_metadata()
+        .iter()
+        .map(|k| {
+            (
+                k.access_key_id().unwrap_or_default().to_string(),
+                k.status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    keys.sort();
+    let mut policies = iam
+        .list_user_policies()
+        .user_name(user)
+        .send()
+        .await
+        .expect("policies")
+        .policy_names()
+        .to_vec();
+    policies.sort();
+    let login = iam.get_login_profile().user_name(user).send().await.is_ok();
+    (keys, policies, login)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_user_deactivates_its_keys_denies_it_and_undo_restores_exactly() {
+    let moto = Moto::start();
+    let iam = client!(aws_sdk_iam, &moto.url);
+    iam.create_user()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("user");
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let key = iam
+            .create_access_key()
+            .user_name("alice")
+            .send()
+            .await
+            .expect("key");
+        keys.push(
+            key.access_key()
+                .map(|k| k.access_key_id().to_string())
+                .expect("id"),
+        );
+    }
+    // One key was already inactive: the undo must leave it so.
+    iam.update_access_key()
+        .user_name("alice")
+        .access_key_id(&keys[1])
+        .status(aws_sdk_iam::types::StatusType::Inactive)
+        .send()
+        .await
+        .expect("inactive");
+    iam.create_login_profile()
+        .user_name("alice")
+        .password("Correct-Horse-9")
+        .send()
+        .await
+        .expect("login");
+    iam.put_user_policy()
+        .user_name("alice")
+        .policy_name("own")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let before = user_state(&moto.url, "alice").await;
+    let state = tempfile::tempdir().expect("dir");
+    let state_dir = state.path().to_str().expect("path");
+
+    // The plan names the one active key and the policy, and changes nothing.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let plan = eastwest(&proxy.url, &["revoke", "--user", "alice"], &[]);
+    let stdout = text(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+    assert!(
+        stdout.contains(&format!("AccessKeyId={} Status=Inactive", keys[0])),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&keys[1]), "{stdout}");
+    assert!(stdout.contains("iam:PutUserPolicy"), "{stdout}");
+    assert!(proxy.seen().iter().all(|s| !mutating(&s.api)));
+    assert_eq!(user_state(&moto.url, "alice").await, before);
+
+    let revoke = ["revoke", "--user", "alice", "--apply", "--state", state_dir];
+    let run = eastwest(&moto.url, &revoke, &[]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&run.stdout),
+        text(&run.stderr)
+    );
+    assert!(
+        text(&run.stdout).contains("verified"),
+        "{}",
+        text(&run.stdout)
+    );
+    let (after_keys, after_policies, login) = user_state(&moto.url, "alice").await;
+    assert!(
+        after_keys.iter().all(|(_, s)| s == "Inactive"),
+        "{after_keys:?}"
+    );
+    assert_eq!(after_policies, ["eastwest-deny-all", "own"]);
+    assert!(login, "the password is kept, so the undo is exact");
+    let document = iam
+        .get_user_policy()
+        .user_name("alice")
+        .policy_name("eastwest-deny-all")
+        .send()
+        .await
+        .expect("deny")
+        .policy_document()
+        .replace("%22", "\"")
+        .replace("%2A", "*");
+    assert!(document.contains("Deny"), "{document}");
+
+    // Again: nothing to do.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let again = eastwest(&proxy.url, &revoke, &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("already revoked"));
+    assert!(proxy.seen().iter().all(|s| !mutating(&s.api)));
+
+    let mut undo = revoke.to_vec();
+    undo.push("--undo");
+    let restored = eastwest(&moto.url, &undo, &[]);
+    assert_eq!(
+        restored.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&restored.stdout),
+        text(&restored.stderr)
+    );
+    assert_eq!(user_state(&moto.url, "alice").await, before);
+
+    let nobody = eastwest(&moto.url, &["revoke", "--user", "nobody"], &[]);
+    assert_eq!(nobody.status.code(), Some(2));
+    assert!(
+        text(&nobody.stderr).contains("nobody"),
+        "{}",
+        text(&nobody.stderr)
     );
 }

@@ -131,6 +131,31 @@ pub enum Call {
         /// Policy name.
         name: String,
     },
+    /// Sets an IAM user's access key active or inactive.
+    SetAccessKeyStatus {
+        /// User name.
+        user: String,
+        /// `AKIA...`.
+        key: String,
+        /// Active when true.
+        active: bool,
+    },
+    /// Puts an inline policy on a user.
+    PutUserPolicy {
+        /// User name.
+        user: String,
+        /// Policy name.
+        name: String,
+        /// The policy document.
+        document: String,
+    },
+    /// Removes an inline policy from a user.
+    DeleteUserPolicy {
+        /// User name.
+        user: String,
+        /// Policy name.
+        name: String,
+    },
     /// Takes a target out of a target group.
     DeregisterTarget {
         /// Target group ARN.
@@ -239,6 +264,16 @@ impl Call {
             ),
             Call::DeleteRolePolicy { role, name } => {
                 format!("iam:DeleteRolePolicy RoleName={role} PolicyName={name}")
+            }
+            Call::SetAccessKeyStatus { user, key, active } => format!(
+                "iam:UpdateAccessKey UserName={user} AccessKeyId={key} Status={}",
+                if *active { "Active" } else { "Inactive" }
+            ),
+            Call::PutUserPolicy { user, name, .. } => format!(
+                "iam:PutUserPolicy UserName={user} PolicyName={name} (deny every action: the console session and any key)"
+            ),
+            Call::DeleteUserPolicy { user, name } => {
+                format!("iam:DeleteUserPolicy UserName={user} PolicyName={name}")
             }
             Call::DeregisterTarget { group, id, port } => format!(
                 "elasticloadbalancing:DeregisterTargets TargetGroupArn={group} Targets=[Id={id}{}]",

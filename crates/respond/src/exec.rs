@@ -275,6 +275,47 @@ impl Clients {
                     .map_err(|e| error_text(&e))?;
                 Ok(format!("{name} removed from {role}"))
             }
+            Call::SetAccessKeyStatus { user, key, active } => {
+                let status = if *active {
+                    aws_sdk_iam::types::StatusType::Active
+                } else {
+                    aws_sdk_iam::types::StatusType::Inactive
+                };
+                self.iam
+                    .update_access_key()
+                    .user_name(user)
+                    .access_key_id(key)
+                    .status(status.clone())
+                    .send()
+                    .await
+                    .map_err(|e| error_text(&e))?;
+                Ok(format!("{key} of {user} {}", status.as_str()))
+            }
+            Call::PutUserPolicy {
+                user,
+                name,
+                document,
+            } => {
+                self.iam
+                    .put_user_policy()
+                    .user_name(user)
+                    .policy_name(name)
+                    .policy_document(document)
+                    .send()
+                    .await
+                    .map_err(|e| error_text(&e))?;
+                Ok(format!("{name} on {user}"))
+            }
+            Call::DeleteUserPolicy { user, name } => {
+                self.iam
+                    .delete_user_policy()
+                    .user_name(user)
+                    .policy_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| error_text(&e))?;
+                Ok(format!("{name} removed from {user}"))
+            }
             Call::DeregisterTarget { group, id, port } => {
                 self.elb
                     .deregister_targets()

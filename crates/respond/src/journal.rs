@@ -10,7 +10,6 @@ use serde_json::json;
 
 use crate::RespondError;
 use crate::call::Call;
-use crate::state::Recorded;
 
 /// A step's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +49,27 @@ pub struct Run {
     pub command: String,
     /// Instance id or role name.
     pub target: String,
-    /// What was recorded before it (contain).
-    pub recorded: Option<Recorded>,
+    /// What was recorded before it (an instance's [`crate::state::Recorded`], a user's
+    /// [`crate::user::UserRecorded`]), as stored.
+    pub recorded: Option<serde_json::Value>,
+    /// When it finished (epoch ms), if it did.
+    pub finished_ms: Option<i64>,
     /// `running`, `done`, `released`.
     pub status: String,
     /// Its steps, in order.
     pub steps: Vec<(Call, StepStatus)>,
+}
+
+impl Run {
+    /// The recorded state as `T`.
+    pub fn recorded_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, RespondError> {
+        let value = self.recorded.clone().ok_or_else(|| {
+            RespondError::Journal(format!("run {} has no recorded state", self.id))
+        })?;
+        serde_json::from_value(value).map_err(|e| {
+            RespondError::Journal(format!("run {}: recorded state unreadable: {e}", self.id))
+        })
+    }
 }
 
 /// The journal and the audit log.
@@ -116,14 +130,11 @@ impl Journal {
         command: &str,
         target: &str,
         incident: Option<&str>,
-        recorded: Option<&Recorded>,
+        recorded: Option<&serde_json::Value>,
         plan: &[Call],
         now_ms: i64,
     ) -> Result<i64, RespondError> {
-        let recorded = recorded
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| self.error(e))?;
+        let recorded = recorded.map(|r| r.to_string());
         let tx = self
             .connection
             .transaction()
@@ -179,14 +190,16 @@ impl Journal {
 
     /// The latest run of `commands` for `target`.
     pub fn latest(&self, commands: &[&str], target: &str) -> Result<Option<Run>, RespondError> {
-        let mut found: Option<(i64, String, String, Option<String>)> = None;
+        // id, command, status, recorded state, finished.
+        type Row = (i64, String, String, Option<String>, Option<i64>);
+        let mut found: Option<Row> = None;
         for command in commands {
             let row = self
                 .connection
                 .query_row(
-                    "SELECT id, command, status, recorded FROM runs WHERE command = ?1 AND target = ?2 ORDER BY id DESC LIMIT 1",
+                    "SELECT id, command, status, recorded, finished_ms FROM runs WHERE command = ?1 AND target = ?2 ORDER BY id DESC LIMIT 1",
                     params![command, target],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()
                 .map_err(|e| self.error(e))?;
@@ -196,7 +209,7 @@ impl Journal {
                 found = Some(row);
             }
         }
-        let Some((id, command, status, recorded)) = found else {
+        let Some((id, command, status, recorded, finished_ms)) = found else {
             return Ok(None);
         };
         let recorded = recorded
@@ -224,6 +237,7 @@ impl Journal {
             command,
             target: target.to_string(),
             recorded,
+            finished_ms,
             status,
             steps,
         }))

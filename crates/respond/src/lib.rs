@@ -16,6 +16,7 @@ pub mod call;
 pub mod exec;
 pub mod journal;
 pub mod state;
+pub mod user;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,6 +28,7 @@ pub use call::{Call, GroupRef, Purpose};
 use exec::Clients;
 use journal::{Journal, StepStatus};
 pub use state::Recorded;
+pub use user::{USER_DENY_POLICY, UserRecorded, revoke_user};
 
 /// Name of the group with every rule open, used to untrack connections.
 pub const ALLOW_ALL_GROUP: &str = "eastwest-allow-all";
@@ -132,6 +134,11 @@ pub fn revoke_policy(role: &str, cutoff: &str) -> Call {
     }
 }
 
+/// A recorded state as the journal stores it.
+fn to_value(recorded: &impl serde::Serialize) -> Result<serde_json::Value, RespondError> {
+    serde_json::to_value(recorded).map_err(|e| RespondError::Journal(e.to_string()))
+}
+
 /// The configuration of the context's first region, where instances are looked for.
 fn regional(aws: &AwsContext) -> Config {
     let region = aws.regions().swap_remove(0);
@@ -165,9 +172,7 @@ pub async fn contain(
     };
     let (run, recorded, plan) = match last {
         Some(run) if run.command == "contain" && run.status == "done" => {
-            let recorded = run.recorded.clone().ok_or_else(|| {
-                RespondError::Journal(format!("run {} has no recorded state", run.id))
-            })?;
+            let recorded: Recorded = run.recorded_as()?;
             outcome.lines.push(format!(
                 "{instance} is already contained (run {}); nothing to do",
                 run.id
@@ -179,9 +184,7 @@ pub async fn contain(
             outcome
                 .lines
                 .push(format!("resuming run {} where it stopped", run.id));
-            let recorded = run.recorded.clone().ok_or_else(|| {
-                RespondError::Journal(format!("run {} has no recorded state", run.id))
-            })?;
+            let recorded: Recorded = run.recorded_as()?;
             (Some(run.id), recorded, run.steps)
         }
         Some(run) if run.command == "release" && run.status == "running" => {
@@ -253,7 +256,7 @@ pub async fn contain(
                 "contain",
                 instance,
                 options.incident.as_deref(),
-                Some(&recorded),
+                Some(&to_value(&recorded)?),
                 &calls,
                 options.now_ms,
             )?
@@ -417,9 +420,7 @@ pub async fn release(
     let contained = journal.latest(&["contain"], instance)?.ok_or_else(|| {
         RespondError::Usage(format!("{instance} was never contained with this --state"))
     })?;
-    let recorded = contained.recorded.clone().ok_or_else(|| {
-        RespondError::Journal(format!("run {} has no recorded state", contained.id))
-    })?;
+    let recorded: Recorded = contained.recorded_as()?;
     let (run, plan) = match last.command.as_str() {
         "release" if last.status == "done" => {
             outcome.lines.push(format!(
@@ -465,7 +466,14 @@ pub async fn release(
         Some(id) => id,
         None => {
             let calls: Vec<Call> = plan.iter().map(|(c, _)| c.clone()).collect();
-            journal.begin("release", instance, None, Some(&recorded), &calls, now_ms)?
+            journal.begin(
+                "release",
+                instance,
+                None,
+                Some(&to_value(&recorded)?),
+                &calls,
+                now_ms,
+            )?
         }
     };
     execute(&journal, &clients, run, &plan, now_ms, &mut outcome).await?;

@@ -81,6 +81,9 @@ pub struct Fault {
     pub body: String,
     /// How many matching requests fail (None: every one).
     pub times: Option<usize>,
+    /// Forward the request, then hold the answer back (for a test that kills the caller while
+    /// the call is under way: its effect happened, its answer never arrived).
+    pub stall: bool,
 }
 
 impl Fault {
@@ -91,6 +94,18 @@ impl Fault {
             status: 403,
             body: "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>f1</RequestId></ErrorResponse>".into(),
             times: None,
+            stall: false,
+        }
+    }
+
+    /// Forwards the first matching request, then never answers it.
+    pub fn stall_after_forward(when: &[&str]) -> Self {
+        Self {
+            when: when.iter().map(|s| s.to_string()).collect(),
+            status: 0,
+            body: String::new(),
+            times: Some(1),
+            stall: true,
         }
     }
 
@@ -101,6 +116,7 @@ impl Fault {
             status: 403,
             body: "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>f3</RequestID></Response>".into(),
             times: None,
+            stall: false,
         }
     }
 
@@ -111,6 +127,7 @@ impl Fault {
             status: 503,
             body: "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>f2</RequestID></Response>".into(),
             times: Some(times),
+            stall: false,
         }
     }
 }
@@ -253,7 +270,8 @@ fn serve(
         raw: raw.clone(),
         faulted: fault.is_some(),
     });
-    if let Some(fault) = fault {
+    let stall = fault.as_ref().is_some_and(|f| f.stall);
+    if let Some(fault) = fault.filter(|f| !f.stall) {
         let response = format!(
             "HTTP/1.1 {} Fault\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
             fault.status,
@@ -279,6 +297,11 @@ fn serve(
     server.write_all(&forwarded)?;
     let mut response = Vec::new();
     server.read_to_end(&mut response)?;
+    if stall {
+        // The emulator made the change; the caller is killed before it hears so.
+        std::thread::sleep(Duration::from_secs(120));
+        return Ok(());
+    }
     // Tell the client too, so it does not pool a connection this proxy is about to close.
     let split = response
         .windows(4)
