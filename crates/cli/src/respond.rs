@@ -41,6 +41,14 @@ pub struct ContainArgs {
     /// Contain even an instance tagged eastwest:never-contain.
     #[arg(long)]
     pub force: bool,
+    /// Confirm from these flow logs (files, directories, s3:// prefixes; repeatable) that no
+    /// accepted traffic reached or left the instance after its containment finished. Run it
+    /// again later, when the logs of the time since have been delivered.
+    #[arg(long, value_name = "INPUT")]
+    pub flows: Vec<String>,
+    /// The flow logs' format, for inputs without a header line.
+    #[arg(long, value_name = "FORMAT")]
+    pub flow_format: Option<String>,
 }
 
 /// `eastwest release`.
@@ -117,16 +125,16 @@ pub async fn contain(args: ContainArgs, global: &Global) -> Result<ExitCode> {
         nacl: args.nacl,
         revoke_sessions: args.revoke_sessions,
         snapshot: args.snapshot,
-        incident: args.incident,
-        forensic_cidr: args.forensic_cidr,
-        forensic_group: args.forensic_group,
+        incident: args.incident.clone(),
+        forensic_cidr: args.forensic_cidr.clone(),
+        forensic_group: args.forensic_group.clone(),
         force: args.force,
         self_instance: eastwest_aws::own_instance_id().await,
         now_rfc3339,
         now_ms,
     };
     let aws = global.aws().await;
-    let outcome = eastwest_respond::contain(
+    let mut outcome = eastwest_respond::contain(
         aws,
         &args.instance,
         &options,
@@ -134,7 +142,89 @@ pub async fn contain(args: ContainArgs, global: &Global) -> Result<ExitCode> {
         args.apply,
     )
     .await?;
+    if !args.flows.is_empty() {
+        confirm_from_flows(&args, global, &mut outcome).await?;
+    }
     finish(outcome)
+}
+
+/// `--flows`: the instance's traffic after its containment, from the flow logs.
+async fn confirm_from_flows(
+    args: &ContainArgs,
+    global: &Global,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let Some(state) = &args.state else {
+        bail!("--flows needs --state DIR: the journal says when the containment finished");
+    };
+    let Some(contained) = eastwest_respond::containment(state, &args.instance)? else {
+        outcome.lines.push(format!(
+            "flow logs: {} has no finished containment under {}; nothing to confirm",
+            args.instance,
+            state.display()
+        ));
+        return Ok(());
+    };
+    let since = eastwest_model::time::Civil::from_ms(contained.finished_ms).iso_seconds();
+    let mut flow = crate::query::flow_options(args.flow_format.as_deref(), None, None, None)?;
+    // Records that end before the containment cannot hold traffic after it: dated paths and
+    // records before it are not read.
+    flow.window.since_ms = Some(contained.finished_ms);
+    flow.aws = global.aws_for(&args.flows).await;
+    let engine = eastwest_engine::Engine::new(global.threads);
+    let report = engine.register_logs(&args.flows, flow).await?;
+    let quiet = engine
+        .traffic_after(
+            &contained.addresses,
+            &contained.interfaces,
+            contained.finished_ms,
+            10,
+        )
+        .await?;
+    let host = &args.instance;
+    if quiet.accepted > 0 {
+        outcome.mismatches.push(format!(
+            "{} accepted flow record(s) reached or left {host} after its containment finished at {since}",
+            quiet.accepted
+        ));
+        for r in &quiet.samples {
+            outcome.lines.push(format!(
+                "  {}:{} {} -> {}{} at {}",
+                r.file,
+                r.line,
+                r.src,
+                r.dst,
+                r.dstport.map(|p| format!(":{p}")).unwrap_or_default(),
+                eastwest_model::time::Civil::from_ms(r.start_ms).iso_seconds()
+            ));
+        }
+    } else if quiet.host_records > 0 {
+        outcome.lines.push(format!(
+            "confirmed from the flow logs: {} record(s) of {host} after {since}, none accepted",
+            quiet.host_records
+        ));
+    } else if quiet.records_after > 0 {
+        outcome.lines.push(format!(
+            "confirmed from the flow logs: no record of {host} among {} after {since}",
+            quiet.records_after
+        ));
+    } else {
+        outcome.lines.push(format!(
+            "flow logs: no record after {since} in what was read; nothing confirmed yet (run again once later logs are delivered)"
+        ));
+    }
+    if quiet.straddling > 0 {
+        outcome.lines.push(format!(
+            "note: {} accepted record(s) of {host} began before {since} and ended after it (an interval spans the change; not proof of traffic after it)",
+            quiet.straddling
+        ));
+    }
+    if crate::query::print_problems(&report) {
+        outcome
+            .mismatches
+            .push("some flow-log input could not be read: the confirmation is incomplete".into());
+    }
+    Ok(())
 }
 
 /// Runs `release`.

@@ -479,6 +479,59 @@ async fn contain_then_release_returns_the_exact_recorded_state() {
     );
     assert!(proxy.seen().iter().all(|s| !mutating(&s.api)));
 
+    // Confirmed from later flow logs: the host's records after containment are rejected; one
+    // accepted record is a breach, named by file and line.
+    let eni = contained
+        .groups
+        .keys()
+        .next()
+        .expect("an interface")
+        .clone();
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 120;
+    let logs = tempfile::tempdir().expect("logs");
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+    let quiet = format!(
+        "{header}\n2 123456789012 {eni} 10.50.1.99 {address} 40000 22 6 1 40 {later} {} REJECT OK\n2 123456789012 eni-0fe 10.50.1.7 10.50.1.8 40001 443 6 1 40 {later} {} ACCEPT OK\n",
+        later + 60,
+        later + 60
+    );
+    std::fs::write(logs.path().join("quiet.log"), &quiet).expect("write");
+    let mut confirm = apply.clone();
+    confirm.extend(["--flows", logs.path().to_str().expect("path")]);
+    let quiet_run = eastwest(&moto.url, &confirm, &[]);
+    let stdout = text(&quiet_run.stdout);
+    assert_eq!(
+        quiet_run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&quiet_run.stderr)
+    );
+    assert!(
+        stdout.contains("confirmed from the flow logs: 1 record(s)")
+            && stdout.contains("none accepted"),
+        "{stdout}"
+    );
+    std::fs::write(
+        logs.path().join("breach.log"),
+        format!(
+            "{header}\n2 123456789012 {eni} {address} 10.50.1.7 51000 5432 6 9 900 {later} {} ACCEPT OK\n",
+            later + 60
+        ),
+    )
+    .expect("write");
+    let breached = eastwest(&moto.url, &confirm, &[]);
+    let (stdout, stderr) = (text(&breached.stdout), text(&breached.stderr));
+    assert_eq!(breached.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("1 accepted flow record(s)"), "{stderr}");
+    assert!(
+        stdout.contains("breach.log:2") && stdout.contains("10.50.1.7:5432"),
+        "{stdout}"
+    );
+
     // Released: exactly as recorded.
     let release = eastwest(
         &moto.url,

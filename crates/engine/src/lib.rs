@@ -8,6 +8,7 @@
 //! distributed engine will register the same tables.
 #![deny(missing_docs)]
 
+pub mod after;
 pub mod assets;
 pub mod connections;
 pub mod enrich;

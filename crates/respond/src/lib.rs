@@ -483,6 +483,44 @@ pub async fn release(
     Ok(outcome)
 }
 
+/// A finished containment: when it ended and what identifies the host in flow logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Containment {
+    /// The run.
+    pub run: i64,
+    /// When it finished, epoch ms.
+    pub finished_ms: i64,
+    /// The host's private addresses, as recorded.
+    pub addresses: Vec<String>,
+    /// Its network interfaces.
+    pub interfaces: Vec<String>,
+}
+
+/// The containment of `instance` in force under `state` (finished and not released), if any.
+pub fn containment(state: &Path, instance: &str) -> Result<Option<Containment>, RespondError> {
+    if !state.join("respond.sqlite").exists() {
+        return Ok(None);
+    }
+    let journal = Journal::open(state)?;
+    let Some(run) = journal.latest(&["contain"], instance)? else {
+        return Ok(None);
+    };
+    let (true, Some(finished_ms)) = (run.status == "done", run.finished_ms) else {
+        return Ok(None);
+    };
+    let recorded: Recorded = run.recorded_as()?;
+    Ok(Some(Containment {
+        run: run.id,
+        finished_ms,
+        addresses: recorded
+            .enis
+            .iter()
+            .flat_map(|e| e.addresses.iter().cloned())
+            .collect(),
+        interfaces: recorded.enis.iter().map(|e| e.eni.clone()).collect(),
+    }))
+}
+
 /// Revokes a role's sessions issued before now (or, with `undo`, removes that revocation).
 pub async fn revoke(
     aws: &AwsContext,
