@@ -126,6 +126,13 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         rules_dir: args.rules.clone(),
         now_ms: now_ms(),
     };
+    if options.config.response.mode == eastwest_detect::response::Mode::Apply
+        && args.state.is_none()
+    {
+        bail!(
+            "the config's [response] mode is apply: --state DIR is needed for the journal that makes each containment resumable and reversible"
+        );
+    }
     let loaded = load(&args.inventory, global).await?;
     let mut flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     flow.aws = global.aws_for(&args.inputs).await;
@@ -192,8 +199,16 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     summarise(&outcome);
+    let responded = crate::respond::automatic(
+        &options.config.response,
+        &outcome.findings,
+        resolver.as_deref(),
+        args.state.as_deref(),
+        global,
+    )
+    .await?;
     let unreadable = print_problems(&report) || loaded.is_some_and(|l| l.unreadable);
-    Ok(if unreadable {
+    Ok(if unreadable || !responded {
         ExitCode::from(EXIT_BAD_INPUT)
     } else if fail_on.is_some_and(|s| any_at_least(&outcome.findings, s)) {
         ExitCode::from(EXIT_FINDINGS)

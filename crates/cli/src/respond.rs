@@ -132,6 +132,7 @@ pub async fn contain(args: ContainArgs, global: &Global) -> Result<ExitCode> {
         self_instance: eastwest_aws::own_instance_id().await,
         now_rfc3339,
         now_ms,
+        trigger: None,
     };
     let aws = global.aws().await;
     let mut outcome = eastwest_respond::contain(
@@ -270,4 +271,111 @@ pub async fn revoke(args: RevokeArgs, global: &Global) -> Result<ExitCode> {
     )
     .await?;
     finish(outcome)
+}
+
+/// Automatic response after `detect`: contains (or, in plan mode, plans the containment of) the
+/// instances the config's `[response]` policy chooses from the run's findings, each journaled
+/// under `state` like a manual containment. Says what it did on standard error; returns false
+/// when a containment failed or did not verify.
+pub async fn automatic(
+    policy: &eastwest_detect::response::Policy,
+    findings: &[eastwest_model::Finding],
+    resolver: Option<&eastwest_inventory::Resolver>,
+    state: Option<&std::path::Path>,
+    global: &Global,
+) -> Result<bool> {
+    use eastwest_detect::response::{Mode, choose};
+    let asset = |endpoint: &eastwest_model::Endpoint| {
+        let resolver = resolver?;
+        endpoint
+            .interface_uid
+            .as_deref()
+            .and_then(|eni| resolver.by_eni(eni))
+            .or_else(|| {
+                endpoint
+                    .instance_uid
+                    .as_deref()
+                    .and_then(|i| resolver.by_instance(i).into_iter().next())
+            })
+    };
+    let already = |instance: &str| {
+        state.is_some_and(|s| {
+            eastwest_respond::containment(s, instance)
+                .ok()
+                .flatten()
+                .is_some()
+        })
+    };
+    let choice = choose(policy, findings, asset, already);
+    for (candidate, why) in &choice.excluded {
+        diagnostic!(
+            "response: {} ({}) not contained: {why}",
+            candidate.instance,
+            candidate.analytic
+        );
+    }
+    for candidate in &choice.over_limit {
+        diagnostic!(
+            "response: {} ({}: {}) not contained: the per-run limit of {} is reached; contain it by hand if it must be (eastwest contain {})",
+            candidate.instance,
+            candidate.analytic,
+            eastwest_sinks::printable(&candidate.title),
+            policy.max_instances,
+            candidate.instance
+        );
+    }
+    if choice.contain.is_empty() {
+        return Ok(true);
+    }
+    let apply = policy.mode == Mode::Apply;
+    let aws = global.aws().await;
+    let self_instance = eastwest_aws::own_instance_id().await;
+    let mut all_well = true;
+    for candidate in &choice.contain {
+        let (now_rfc3339, now_ms) = now();
+        let options = ContainOptions {
+            nacl: policy.nacl,
+            revoke_sessions: policy.revoke_sessions,
+            snapshot: policy.snapshot,
+            incident: Some(candidate.finding_uid.clone()),
+            forensic_cidr: policy.forensic_cidr.clone(),
+            forensic_group: policy.forensic_group.clone(),
+            force: false,
+            self_instance: self_instance.clone(),
+            now_rfc3339,
+            now_ms,
+            trigger: Some(serde_json::json!({
+                "finding": candidate.finding_uid,
+                "analytic": candidate.analytic,
+                "severity": candidate.severity,
+                "title": candidate.title,
+            })),
+        };
+        diagnostic!(
+            "response: {} {} for {} ({})",
+            if apply { "containing" } else { "would contain" },
+            candidate.instance,
+            candidate.analytic,
+            eastwest_sinks::printable(&candidate.title)
+        );
+        match eastwest_respond::contain(aws, &candidate.instance, &options, state, apply).await {
+            Ok(outcome) => {
+                for line in &outcome.lines {
+                    diagnostic!("response:   {}", eastwest_sinks::printable(line));
+                }
+                for m in &outcome.mismatches {
+                    diagnostic!("response: {}: not as planned: {m}", candidate.instance);
+                    all_well = false;
+                }
+                if apply && outcome.mismatches.is_empty() {
+                    diagnostic!("response: {} contained and verified", candidate.instance);
+                }
+            }
+            Err(e) => {
+                diagnostic!("response: {}: {e}", candidate.instance);
+                all_well = false;
+            }
+        }
+    }
+    Ok(all_well)
 }

@@ -331,6 +331,12 @@ async fn estate(url: &str) -> Estate {
 
 /// Whether an API name changes something (anything but describes, gets and lists).
 fn mutating(api: &str) -> bool {
+    // JSON-protocol APIs are named `Service_Version.Operation`.
+    let api = if api.starts_with("GET ") {
+        api
+    } else {
+        api.rsplit('.').next().unwrap_or(api)
+    };
     !(api.starts_with("Describe")
         || api.starts_with("Get")
         || api.starts_with("List")
@@ -975,4 +981,156 @@ async fn revoking_a_user_deactivates_its_keys_denies_it_and_undo_restores_exactl
         "{}",
         text(&nobody.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detect_contains_automatically_only_when_the_policy_says_so() {
+    let moto = Moto::start();
+    let estate = estate(&moto.url).await;
+    let before = observe(&moto.url, &estate).await;
+    let described = client!(aws_sdk_ec2, &moto.url)
+        .describe_instances()
+        .instance_ids(&estate.instance)
+        .send()
+        .await
+        .expect("describe");
+    let instance = &described.reservations()[0].instances()[0];
+    let address = instance.private_ip_address().expect("address").to_string();
+    let eni = instance.network_interfaces()[0]
+        .network_interface_id()
+        .expect("eni")
+        .to_string();
+    // The instance sweeps its subnet: 30 host:port pairs refused in ten minutes.
+    let logs = tempfile::tempdir().expect("logs");
+    let mut text_log = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    let start = 1_795_000_000u64;
+    for i in 0..30u64 {
+        text_log.push_str(&format!(
+            "2 123456789012 {eni} {address} 10.50.1.{} {} {} 6 1 44 {} {} REJECT OK\n",
+            100 + i % 15,
+            40000 + i,
+            [22, 3389][(i / 15) as usize],
+            start + i * 20,
+            start + i * 20 + 30
+        ));
+    }
+    std::fs::write(logs.path().join("sweep.log"), text_log).expect("write");
+    let logs_dir = logs.path().to_str().expect("path").to_string();
+    let state = tempfile::tempdir().expect("state");
+    let state_dir = state.path().to_str().expect("path").to_string();
+    let config = |mode: &str| {
+        let path = state.path().join(format!("{mode}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[response]\nmode = \"{mode}\"\ndetectors = [\"internal-port-scan\"]\nmax_instances = 1\n"
+            ),
+        )
+        .expect("config");
+        path.to_str().expect("path").to_string()
+    };
+    let detect = |endpoint: &str, config: Option<&str>| {
+        let mut args = vec![
+            "detect",
+            logs_dir.as_str(),
+            "--inventory",
+            "aws",
+            "--state",
+            state_dir.as_str(),
+            "--learn",
+            "0s",
+        ];
+        if let Some(config) = config {
+            args.extend(["--config", config]);
+        }
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        eastwest(endpoint, &refs, &[])
+    };
+
+    // No policy: the scan is found and nothing is touched.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let plain = detect(&proxy.url, None);
+    let stdout = text(&plain.stdout);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    assert!(
+        stdout.contains("internal-port-scan"),
+        "{stdout}\n{}",
+        text(&plain.stderr)
+    );
+    let changes: Vec<String> = proxy
+        .seen()
+        .iter()
+        .map(|s| s.api.clone())
+        .filter(|a| mutating(a))
+        .collect();
+    assert!(changes.is_empty(), "{changes:?}");
+    assert!(!text(&plain.stderr).contains("response:"));
+
+    // Plan mode: says what it would contain, changes nothing.
+    let proxy = Proxy::start(&moto.url, Vec::new());
+    let plan_config = config("plan");
+    let planned = detect(&proxy.url, Some(&plan_config));
+    let stderr = text(&planned.stderr);
+    assert_eq!(planned.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("would contain {}", estate.instance)),
+        "{stderr}"
+    );
+    let changes: Vec<String> = proxy
+        .seen()
+        .iter()
+        .map(|s| s.api.clone())
+        .filter(|a| mutating(a))
+        .collect();
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(observe(&moto.url, &estate).await, before);
+
+    // Apply: contained, verified, journaled as automatic with the finding that chose it.
+    let apply_config = config("apply");
+    let applied = detect(&moto.url, Some(&apply_config));
+    let stderr = text(&applied.stderr);
+    assert_eq!(applied.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} contained and verified", estate.instance)),
+        "{stderr}"
+    );
+    let contained = observe(&moto.url, &estate).await;
+    assert!(contained.termination_protection);
+    assert_ne!(contained.groups, before.groups);
+    let audit = std::fs::read_to_string(state.path().join("respond-audit.jsonl")).expect("audit");
+    let automatic: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|e| e["event"] == "automatic")
+        .collect();
+    assert_eq!(automatic.len(), 1, "{audit}");
+    assert_eq!(automatic[0]["trigger"]["analytic"], "internal-port-scan");
+    assert!(contained.tags.contains_key("eastwest:incident"));
+
+    // It is released like any containment.
+    let release = eastwest(
+        &moto.url,
+        &[
+            "release",
+            &estate.instance,
+            "--apply",
+            "--state",
+            &state_dir,
+        ],
+        &[],
+    );
+    assert_eq!(release.status.code(), Some(0), "{}", text(&release.stderr));
+    assert_eq!(observe(&moto.url, &estate).await, before);
+
+    // Apply without a journal is refused before anything is read.
+    let no_state = eastwest(
+        &moto.url,
+        &["detect", &logs_dir, "--config", &apply_config],
+        &[],
+    );
+    assert_eq!(no_state.status.code(), Some(2));
+    assert!(text(&no_state.stderr).contains("--state"));
 }

@@ -20,6 +20,9 @@
 //! destination = "reporting-db"         # optional
 //! reason = "ETL reads the reporting database (CHG-1234)"
 //! expires = "2027-03-01"               # optional; after it the entry no longer applies
+//!
+//! [response]               # automatic containment: off unless set (see crate::response)
+//! mode = "plan"
 //! ```
 
 use std::collections::BTreeMap;
@@ -46,6 +49,9 @@ pub struct Config {
     /// Allowlist entries.
     #[serde(default)]
     pub allow: Vec<Allow>,
+    /// Automatic response (off unless set): see [`crate::response`].
+    #[serde(default)]
+    pub response: crate::response::Policy,
 }
 
 /// A set of hosts, by asset, tag or security group.
@@ -147,6 +153,7 @@ impl Config {
                 return Err(format!("allow entry: expires '{expires}' is not a date"));
             }
         }
+        config.response.validate()?;
         for (detector, values) in &config.detectors {
             for (name, value) in values {
                 let ok = match name.as_str() {

@@ -26,6 +26,7 @@ pub mod config;
 pub mod events;
 pub mod findings;
 pub mod network;
+pub mod response;
 pub mod rule;
 pub mod run;
 pub mod sigma;

@@ -103,6 +103,9 @@ pub struct ContainOptions {
     pub now_rfc3339: String,
     /// Now, epoch milliseconds (the journal).
     pub now_ms: i64,
+    /// What started it when it is automatic (the finding, by the config's response policy);
+    /// written to the audit log with the plan.
+    pub trigger: Option<serde_json::Value>,
 }
 
 /// What a command did or would do, to print.
@@ -252,14 +255,18 @@ pub async fn contain(
         Some(id) => id,
         None => {
             let calls: Vec<Call> = plan.iter().map(|(c, _)| c.clone()).collect();
-            journal.begin(
+            let run = journal.begin(
                 "contain",
                 instance,
                 options.incident.as_deref(),
                 Some(&to_value(&recorded)?),
                 &calls,
                 options.now_ms,
-            )?
+            )?;
+            if let Some(trigger) = &options.trigger {
+                journal.audit(json!({"time_ms": options.now_ms, "run": run, "event": "automatic", "trigger": trigger}))?;
+            }
+            run
         }
     };
     execute(journal, &clients, run, &plan, options.now_ms, &mut outcome).await?;
