@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use eastwest_engine::{Engine, FlowOptions};
+use eastwest_engine::FlowOptions;
 use eastwest_inventory::{Resolver, load_dir};
 use eastwest_sim::{FlowFormat, SimOptions};
 
@@ -25,8 +25,11 @@ use crate::query::print_problems;
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
-            return Ok(ExitCode::SUCCESS);
+        match writeln!(std::io::stdout(), $($arg)*) {
+            Ok(()) => {}
+            // The reader went away (`eastwest demo | head`): stop quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            Err(e) => return Err(anyhow::Error::from(e).context("standard output")),
         }
     }};
 }
@@ -276,7 +279,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     }
 
     let flows = flow_dir(&dir);
-    let engine = Engine::new(global.threads);
+    let engine = global.engine();
     let mut flow_options = FlowOptions {
         resolver: Some(resolver),
         ..FlowOptions::default()
@@ -284,7 +287,6 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
     crate::inventory::add_flow_formats(&inventory, &mut flow_options.flow);
     let input = [flows.display().to_string()];
     let report = engine.register_logs(&input, flow_options).await?;
-    let mut out = std::io::stdout().lock();
     for (question, sql) in QUESTIONS {
         let batches = engine.sql(sql).await?.collect().await?;
         let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -294,8 +296,9 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
             inventory_dir.display(),
             flows.display()
         );
-        write(&batches, Format::Table, &mut out)?;
-        say!("");
+        let mut table = Vec::new();
+        write(&batches, Format::Table, &mut table)?;
+        say!("{}", String::from_utf8_lossy(&table));
     }
     let read = report.summary();
     say!(

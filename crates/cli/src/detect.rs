@@ -141,7 +141,7 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         flow.already_read = Some(Arc::new(eastwest_detect::state::read_ledger(state)?));
     }
     let resolver = flow.resolver.clone();
-    let engine = Engine::new(global.threads);
+    let engine = global.engine();
     let report = engine.register_logs(&args.inputs, flow).await?;
     let bar = progress(&report, global.quiet);
     let result = eastwest_detect::detect(
@@ -193,7 +193,7 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         Some(path) => std::fs::write(path, text.as_bytes())
             .with_context(|| format!("--output {}", path.display()))?,
         None => {
-            if crate::findings::print(&text).is_err() {
+            if !crate::findings::print(&text)? {
                 return Ok(ExitCode::SUCCESS);
             }
         }
@@ -315,7 +315,7 @@ pub fn list(args: DetectorsArgs) -> Result<ExitCode> {
             text.push_str(&format!("  {rule}\n"));
         }
     }
-    let _ = crate::findings::print(&text);
+    crate::findings::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -361,7 +361,7 @@ pub async fn baseline(args: BaselineArgs, global: &Global) -> Result<ExitCode> {
         time(meta.learned_until_ms),
         meta.runs
     );
-    let engine = Engine::new(global.threads);
+    let engine = global.engine();
     baseline.register(&engine)?;
     for (name, sql) in [
         (
@@ -391,7 +391,7 @@ pub async fn baseline(args: BaselineArgs, global: &Global) -> Result<ExitCode> {
     for (table, count) in baseline.rows() {
         text.push_str(&format!("{table}: {count} rows\n"));
     }
-    let _ = crate::findings::print(&text);
+    crate::findings::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -52,19 +52,17 @@ pub fn record(state: &Path, findings: &mut [Finding], now_ms: i64) -> Result<()>
     Ok(())
 }
 
-/// Prints text on standard output. An error means the reader went away (`| head`): the caller
-/// stops quietly.
-pub fn print(text: &str) -> Result<(), ()> {
+/// Prints text on standard output: true when it was printed, false when the reader went away
+/// (`| head`: the caller stops quietly, with success); an error when writing failed otherwise
+/// (a full disk), which must not pass for success.
+pub fn print(text: &str) -> Result<bool> {
     let mut console = Console::stdout();
     match console
         .write_all(text.as_bytes())
         .and_then(|()| console.finish())
     {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_closed() => Err(()),
-        Err(e) => {
-            diagnostic!("error: {:#}", anyhow::Error::from(e));
-            Err(())
-        }
+        Ok(()) => Ok(true),
+        Err(e) if e.is_closed() => Ok(false),
+        Err(e) => Err(anyhow::Error::from(e).context("standard output")),
     }
 }

@@ -233,7 +233,7 @@ pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
             let batch = eastwest_engine::assets::batch(resolver.assets())?;
             let mut text = Vec::new();
             write(&[batch], format, &mut text)?;
-            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
+            if !crate::findings::print(&String::from_utf8_lossy(&text))? {
                 return Ok(ExitCode::SUCCESS);
             }
         }
@@ -241,7 +241,7 @@ pub async fn run(args: InventoryArgs, global: &Global) -> Result<ExitCode> {
             let batch = coverage_batch(&loaded)?;
             let mut text = Vec::new();
             write(&[batch], format, &mut text)?;
-            if crate::findings::print(&String::from_utf8_lossy(&text)).is_err() {
+            if !crate::findings::print(&String::from_utf8_lossy(&text))? {
                 return Ok(ExitCode::SUCCESS);
             }
         }

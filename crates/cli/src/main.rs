@@ -42,6 +42,10 @@ struct Cli {
     /// No progress bars.
     #[arg(long, global = true)]
     quiet: bool,
+    /// Memory the query engine may hold (`512M`, `4G`); sorts and aggregations spill to the
+    /// temporary directory past it. Default: half the machine's memory.
+    #[arg(long, global = true, value_name = "SIZE", env = "EASTWEST_MEMORY_LIMIT", value_parser = parse_size)]
+    memory_limit: Option<usize>,
     #[command(flatten)]
     aws: aws::AwsArgs,
     #[command(subcommand)]
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let global = Global {
             threads: cli.threads,
+            memory_limit: cli.memory_limit,
             quiet: cli.quiet,
             aws: std::sync::Arc::default(),
             aws_args: cli.aws,
@@ -126,6 +131,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             diagnostic!("error: {e:#}");
+            if format!("{e:#}").contains("Resources exhausted") {
+                diagnostic!(
+                    "note: the query engine's memory limit was reached; --memory-limit raises it (now {} MiB)",
+                    cli.memory_limit
+                        .unwrap_or_else(eastwest_engine::default_memory_limit)
+                        >> 20
+                );
+            }
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
@@ -136,6 +149,8 @@ fn main() -> ExitCode {
 pub struct Global {
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// The query engine's memory limit in bytes (None: the default).
+    pub memory_limit: Option<usize>,
     /// No progress bars.
     pub quiet: bool,
     /// The AWS layer every SDK client is built from, made on first use (loading it looks for
@@ -145,7 +160,41 @@ pub struct Global {
     pub aws_args: aws::AwsArgs,
 }
 
+/// `512M`, `4G`, `65536` (bytes): a memory size, from 1 MiB to 1 TiB.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}': expected a size such as 512M or 4G"))?;
+    let unit: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("'{text}': the unit must be K, M, G or T")),
+    };
+    let bytes = number
+        .checked_mul(unit)
+        .filter(|b| (1 << 20..=1 << 40).contains(b))
+        .ok_or_else(|| format!("'{text}': between 1M and 1T"))?;
+    usize::try_from(bytes).map_err(|_| format!("'{text}': too large for this machine"))
+}
+
 impl Global {
+    /// A query engine with this run's threads and memory limit.
+    pub fn engine(&self) -> eastwest_engine::Engine {
+        eastwest_engine::Engine::with_memory_limit(self.threads, self.memory_limit)
+    }
+
     /// The one AWS context of this run.
     pub async fn aws(&self) -> &eastwest_ingest::s3::AwsContext {
         self.aws.get_or_init(|| self.aws_args.context()).await
@@ -172,6 +221,9 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A closed standard error must not panic: tracing would report its own failed write
+        // with eprintln!, which panics on a closed stream.
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }

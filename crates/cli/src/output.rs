@@ -105,7 +105,11 @@ pub fn write_part(
     match format {
         Format::Table => {
             let table = datafusion::arrow::util::pretty::pretty_format_batches(&batches)?;
-            writeln!(out, "{table}")?;
+            // Values come from logs and tags: a table is for a terminal, which must not act on
+            // what they hold (escape sequences, carriage returns).
+            for line in table.to_string().lines() {
+                writeln!(out, "{}", eastwest_sinks::table::printable(line))?;
+            }
         }
         Format::Json => {
             let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(out);

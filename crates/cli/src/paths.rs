@@ -146,7 +146,7 @@ pub async fn run(args: PathsArgs, global: &Global) -> Result<ExitCode> {
         .lines()
         .map(|line| eastwest_sinks::table::printable(line).into_owned())
         .collect();
-    let _ = crate::findings::print(&(out.join("\n") + "\n"));
+    crate::findings::print(&(out.join("\n") + "\n"))?;
     Ok(if loaded.unreadable {
         ExitCode::from(EXIT_BAD_INPUT)
     } else {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use datafusion::arrow::record_batch::RecordBatch;
-use eastwest_engine::{Engine, FlowOptions};
+use eastwest_engine::FlowOptions;
 use eastwest_ingest::time::parse_time;
 use eastwest_ingest::{FlowContext, FlowFormat, Report, TimeWindow};
 use eastwest_inventory::{Inventory, Resolver};
@@ -197,7 +197,7 @@ pub async fn run(args: QueryArgs, global: &Global) -> Result<ExitCode> {
     let loaded = load(&args.inventory, global).await?;
     let mut options = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     options.aws = global.aws_for(&args.inputs).await;
-    let engine = Engine::new(global.threads);
+    let engine = global.engine();
     let resolver = options.resolver.clone();
     let report = engine.register_logs(&args.inputs, options).await?;
     let bar = progress(&report, global.quiet);

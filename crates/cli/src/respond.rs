@@ -172,7 +172,7 @@ async fn confirm_from_flows(
     // records before it are not read.
     flow.window.since_ms = Some(contained.finished_ms);
     flow.aws = global.aws_for(&args.flows).await;
-    let engine = eastwest_engine::Engine::new(global.threads);
+    let engine = global.engine();
     let report = engine.register_logs(&args.flows, flow).await?;
     let quiet = engine
         .traffic_after(

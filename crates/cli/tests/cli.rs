@@ -714,6 +714,46 @@ fn query_streams_csv_and_json_and_bounds_the_table() {
 }
 
 #[test]
+fn a_sort_larger_than_the_memory_limit_spills_and_a_blocked_query_says_why() {
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/cases/port-scan-vertical/flows.log");
+    let scan = scan.display().to_string();
+    // About 60 MB of rows sorted within 24 MiB: the same result as without a limit.
+    let sql = "SELECT x, repeat('a', 50) AS pad FROM generate_series(1, 1000000) t(x) ORDER BY (x * 7919) % 1000003";
+    let bounded = eastwest(&[
+        "--memory-limit",
+        "24M",
+        "query",
+        "--format",
+        "csv",
+        sql,
+        &scan,
+    ]);
+    assert!(bounded.status.success(), "{}", text(&bounded.stderr));
+    let free = eastwest(&["query", "--format", "csv", sql, &scan]);
+    assert!(free.status.success(), "{}", text(&free.stderr));
+    assert_eq!(bounded.stdout.len(), free.stdout.len());
+    assert!(bounded.stdout == free.stdout, "spilled sort differs");
+    // A distinct count cannot spill: past the limit it stops with a clear error, not the OOM
+    // killer.
+    let blocked = eastwest(&[
+        "--memory-limit",
+        "1M",
+        "query",
+        "SELECT count(DISTINCT x) FROM generate_series(1, 3000000) t(x)",
+        &scan,
+    ]);
+    assert_eq!(blocked.status.code(), Some(2));
+    let stderr = text(&blocked.stderr);
+    assert!(
+        stderr.contains("Resources exhausted") && stderr.contains("--memory-limit"),
+        "{stderr}"
+    );
+    let nonsense = eastwest(&["--memory-limit", "12 parsecs", "query", "SELECT 1", &scan]);
+    assert_eq!(nonsense.status.code(), Some(2));
+}
+
+#[test]
 fn a_closed_standard_error_is_no_crash() {
     // `eastwest detect ... 2>&-` or a log collector that went away: the notes and the summary
     // cannot be shown, the findings still are (eprintln! panicked here, exit 101).
@@ -721,6 +761,13 @@ fn a_closed_standard_error_is_no_crash() {
         .join("../../tests/cases/port-scan-vertical/flows.log");
     for args in [
         vec!["detect".to_string(), scan.display().to_string()],
+        // With -v the tracing log writes to standard error too (it reported its own failed
+        // writes with eprintln!, which panics on a closed stream).
+        vec![
+            "-vv".to_string(),
+            "detect".to_string(),
+            scan.display().to_string(),
+        ],
         // Two files of testdata/ssh are not logs: their notes go to standard error.
         vec![
             "query".to_string(),

@@ -64,14 +64,55 @@ pub struct Engine {
     listed: std::sync::Mutex<(Catalog, u64)>,
 }
 
+/// The memory limit when none is given: half the machine's memory (from `/proc/meminfo`), at
+/// least 256 MiB; 4 GiB where the machine's memory is unknown.
+pub fn default_memory_limit() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+    match total_kib {
+        Some(kib) => usize::try_from(kib.saturating_mul(1024) / 2)
+            .unwrap_or(usize::MAX)
+            .max(256 << 20),
+        None => 4 << 30,
+    }
+}
+
 impl Engine {
-    /// A session that runs on `threads` partitions (0: one per core).
+    /// A session that runs on `threads` partitions (0: one per core), with the default memory
+    /// limit ([`default_memory_limit`]).
     pub fn new(threads: usize) -> Self {
+        Self::with_memory_limit(threads, None)
+    }
+
+    /// A session that runs on `threads` partitions and holds at most `limit` bytes (None: the
+    /// default) in the operators that account for memory: sorts, aggregations and joins spill
+    /// to the temporary directory past their share, and an operator that cannot spill fails
+    /// with "Resources exhausted" instead of the process running out of memory.
+    pub fn with_memory_limit(threads: usize, limit: Option<usize>) -> Self {
         let mut config = SessionConfig::new().with_information_schema(true);
         if threads > 0 {
             config = config.with_target_partitions(threads);
         }
-        let context = SessionContext::new_with_config(config);
+        let limit = limit.unwrap_or_else(default_memory_limit);
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(
+                datafusion::execution::memory_pool::FairSpillPool::new(limit),
+            ))
+            .build_arc();
+        let context = match runtime {
+            Ok(runtime) => SessionContext::new_with_config_rt(config, runtime),
+            // Building the runtime only fails on a bad temporary directory: run unbounded
+            // rather than not at all.
+            Err(e) => {
+                tracing::warn!("no memory limit: {e}");
+                SessionContext::new_with_config(config)
+            }
+        };
         for function in udf::address_functions() {
             context.register_udf(function);
         }

@@ -129,7 +129,10 @@ fn find_chunks(path: &Path, size: u64, flow: &FlowContext, chunk_bytes: u64) -> 
         scans
     });
     let scans: Vec<RangeScan> = scans.into_iter().collect::<Option<_>>()?;
-    let headers: Vec<&(u64, FlowFormat)> = scans.iter().flat_map(|s| &s.headers).collect();
+    let headers: Vec<&(u64, FlowFormat)> = scans
+        .iter()
+        .filter_map(|s| s.last_header.as_ref())
+        .collect();
     let format_before = |offset: u64| {
         headers
             .iter()
@@ -173,8 +176,10 @@ struct RangeScan {
     /// The first offset at or after the range start where a line starts (the byte before it is
     /// a line end), if any line starts inside the range.
     first_line_start: Option<u64>,
-    /// Header lines that start inside the range, with the formats they declare.
-    headers: Vec<(u64, FlowFormat)>,
+    /// The last header line that starts inside the range, with the format it declares: all a
+    /// later range needs (a range's own headers are met again by its reader), so a file of
+    /// header lines costs no more memory than one header.
+    last_header: Option<(u64, FlowFormat)>,
 }
 
 /// Scans `[start, end)` of a file. The byte before `start` is read too, to know whether a line
@@ -188,7 +193,7 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
     let mut scan = RangeScan {
         newlines: 0,
         first_line_start: None,
-        headers: Vec::new(),
+        last_header: None,
     };
     let mut offset = from; // file offset of buf[0]
     // True when the byte at `offset` starts a line.
@@ -214,7 +219,7 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
                                 if let Some(format) = FlowFormat::from_header_line(
                                     line.strip_suffix(b"\r").unwrap_or(line),
                                 ) {
-                                    scan.headers.push((absolute, format));
+                                    scan.last_header = Some((absolute, format));
                                 }
                             }
                             // The line runs past this block: look at it once the scan is done.
@@ -235,16 +240,24 @@ fn scan_range(path: &Path, start: u64, end: u64) -> std::io::Result<RangeScan> {
         offset += n as u64;
     }
     let mut line = vec![0u8; crate::sources::flow::parse::MAX_LINE_BYTES];
-    for candidate in header_candidates {
+    // Latest first: the first that is a header and comes after the last one found is the one.
+    for candidate in header_candidates.into_iter().rev() {
+        if scan
+            .last_header
+            .as_ref()
+            .is_some_and(|(at, _)| *at > candidate)
+        {
+            break;
+        }
         file.seek(SeekFrom::Start(candidate))?;
         let n = fill(&mut file, &mut line)?;
         let line = &line[..n];
         let line = memchr::memchr(b'\n', line).map_or(line, |end| &line[..end]);
         if let Some(format) = FlowFormat::from_header_line(line.strip_suffix(b"\r").unwrap_or(line))
         {
-            scan.headers.push((candidate, format));
+            scan.last_header = Some((candidate, format));
+            break;
         }
     }
-    scan.headers.sort_by_key(|(offset, _)| *offset);
     Ok(scan)
 }

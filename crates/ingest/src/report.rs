@@ -27,6 +27,24 @@ pub struct GapCounts {
     pub skipped_ms: i64,
 }
 
+/// Most interfaces whose gaps are counted one by one: more than any estate has network
+/// interfaces, so a file of made-up ids cannot grow the map without bound; past it, gaps are
+/// counted under [`OTHER_INTERFACES`].
+pub const MAX_GAP_INTERFACES: usize = 200_000;
+
+/// The key gaps of interfaces past [`MAX_GAP_INTERFACES`] are counted under.
+pub const OTHER_INTERFACES: &str = "(other interfaces)";
+
+/// The key a gap of `interface_id` is counted under, in a map that holds it already (`known`)
+/// or not, and holds `len` interfaces.
+fn gap_key(known: bool, len: usize, interface_id: &str) -> String {
+    if known || len < MAX_GAP_INTERFACES {
+        interface_id.to_string()
+    } else {
+        OTHER_INTERFACES.to_string()
+    }
+}
+
 /// Counts and problems of one input, kept by its reader and added to the [`Report`] when done.
 #[derive(Debug, Default)]
 pub struct InputTally {
@@ -46,7 +64,14 @@ impl InputTally {
     /// Counts a NODATA (`skipped` false) or SKIPDATA record of an ENI; a SKIPDATA interval's
     /// length is the time not logged.
     pub fn gap(&mut self, interface_id: &str, skipped: bool, duration_ms: Option<i64>) {
-        let counts = self.gaps.entry(interface_id.to_string()).or_default();
+        let counts = self
+            .gaps
+            .entry(gap_key(
+                self.gaps.contains_key(interface_id),
+                self.gaps.len(),
+                interface_id,
+            ))
+            .or_default();
         if skipped {
             self.summary.skipdata += 1;
             counts.skipdata += 1;
@@ -151,7 +176,12 @@ impl Report {
         }
         inner.problems.extend(tally.problems);
         for (interface, gap) in tally.gaps {
-            let entry = inner.gaps.entry(interface).or_default();
+            let key = gap_key(
+                inner.gaps.contains_key(&interface),
+                inner.gaps.len(),
+                &interface,
+            );
+            let entry = inner.gaps.entry(key).or_default();
             entry.nodata += gap.nodata;
             entry.skipdata += gap.skipdata;
             entry.skipped_ms = entry.skipped_ms.saturating_add(gap.skipped_ms);
@@ -236,5 +266,26 @@ mod tests {
         let gaps = report.gaps();
         assert_eq!(gaps["eni-1"].skipdata, 4);
         assert_eq!(gaps["eni-1"].skipped_ms, i64::MAX);
+    }
+
+    #[test]
+    fn gaps_of_made_up_interfaces_do_not_grow_the_map_without_bound() {
+        let mut tally = InputTally::default();
+        for i in 0..MAX_GAP_INTERFACES + 10 {
+            tally.gap(&format!("eni-{i:x}"), true, Some(1_000));
+        }
+        assert_eq!(tally.gaps.len(), MAX_GAP_INTERFACES + 1);
+        assert_eq!(tally.gaps[OTHER_INTERFACES].skipdata, 10);
+        assert_eq!(tally.summary.skipdata, (MAX_GAP_INTERFACES + 10) as u64);
+        let report = Report::default();
+        report.add("a.log", tally);
+        let mut more = InputTally::default();
+        more.gap("eni-new", false, None);
+        report.add("b.log", more);
+        let gaps = report.gaps();
+        assert!(gaps.len() <= MAX_GAP_INTERFACES + 1, "{}", gaps.len());
+        // Nothing is lost: every gap is counted, under its interface or the overflow key.
+        let counted: u64 = gaps.values().map(|g| g.skipdata + g.nodata).sum();
+        assert_eq!(counted, (MAX_GAP_INTERFACES + 11) as u64);
     }
 }

@@ -640,8 +640,8 @@ fn strip_uuid(text: &str) -> String {
     // A description is free text: the cut must fall on a character boundary, or it is no UUID.
     if text.len() > 37 && text.is_char_boundary(text.len() - 37) {
         let (head, tail) = text.split_at(text.len() - 37);
-        let uuid = &tail[1..];
-        if tail.starts_with('-')
+        // `tail` may start with a multibyte character: never slice it before knowing it is '-'.
+        if let Some(uuid) = tail.strip_prefix('-')
             && uuid.len() == 36
             && uuid.bytes().enumerate().all(|(i, b)| {
                 if matches!(i, 8 | 13 | 18 | 23) {
@@ -713,6 +713,10 @@ mod tests {
     fn a_multibyte_description_near_the_uuid_does_not_panic() {
         // 38 bytes whose cut 37 bytes from the end falls inside "é".
         let text = format!("é{}", "x".repeat(36));
+        assert_eq!(text.len(), 38);
+        assert_eq!(strip_uuid(&text), text);
+        // The cut falls exactly at the start of "é": a boundary, but not a '-'.
+        let text = format!("aé{}", "x".repeat(35));
         assert_eq!(text.len(), 38);
         assert_eq!(strip_uuid(&text), text);
         let lambda = "AWS Lambda VPC ENI-fn-1234abcd-aaaa-bbbb-cccc-1234567890ab";

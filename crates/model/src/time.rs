@@ -17,6 +17,16 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Days in a month of the proleptic Gregorian calendar (`2024-02-30` is no date).
+pub fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Parses a time given on the command line: epoch seconds, `YYYY-MM-DD`, or
 /// `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z` (always UTC). Returns epoch milliseconds.
 pub fn parse_time(text: &str) -> Option<i64> {
@@ -36,7 +46,7 @@ pub fn parse_time(text: &str) -> Option<i64> {
     if date_parts.next().is_some()
         || !(1..=9999).contains(&y)
         || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
+        || !(1..=days_in_month(y, m)).contains(&d)
     {
         return None;
     }
@@ -260,5 +270,78 @@ mod tests {
             parse_rfc3339("2024-01-01T00:00:00Z")
         );
         assert_eq!(parse_rfc3339("99999999999999-01-01T00:00:00Z"), None);
+    }
+
+    /// Days since 1970-01-01 counted the long way: whole years, then whole months.
+    fn naive_days(year: i64, month: i64, day: i64) -> i64 {
+        let leap = |y: i64| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        let mut days = 0;
+        if year >= 1970 {
+            for y in 1970..year {
+                days += if leap(y) { 366 } else { 365 };
+            }
+        } else {
+            for y in year..1970 {
+                days -= if leap(y) { 366 } else { 365 };
+            }
+        }
+        for m in 1..month {
+            days += days_in_month(year, m);
+        }
+        days + day - 1
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn days_agree_with_counting_and_invert(
+            year in 1i64..=9999, month in 1i64..=12, day in 1i64..=31
+        ) {
+            let day = day.min(days_in_month(year, month));
+            let days = days_from_civil(year, month, day);
+            proptest::prop_assert_eq!(days, naive_days(year, month, day));
+            proptest::prop_assert_eq!(civil_from_days(days), (year, month, day));
+            let text = format!("{year:04}-{month:02}-{day:02}");
+            proptest::prop_assert_eq!(parse_time(&text), Some(days * MS_PER_DAY));
+        }
+
+        #[test]
+        fn a_written_time_reads_back(ms in 0i64..253_402_300_800_000) {
+            let civil = Civil::from_ms(ms);
+            proptest::prop_assert_eq!(parse_rfc3339(&civil.iso_millis()), Some(ms));
+            proptest::prop_assert_eq!(
+                parse_rfc3339(&civil.iso_seconds()),
+                Some(ms - ms.rem_euclid(1000))
+            );
+        }
+
+        #[test]
+        fn an_offset_moves_the_time_by_itself(
+            ms in 86_400_000i64..253_402_214_400_000,
+            hours in 0i64..24,
+            minutes in 0i64..60,
+            east in proptest::bool::ANY
+        ) {
+            let seconds = ms - ms.rem_euclid(1000);
+            let civil = Civil::from_ms(seconds);
+            let sign = if east { '+' } else { '-' };
+            let text = format!("{}{sign}{hours:02}:{minutes:02}", &civil.iso_seconds()[..19]);
+            let offset = (hours * 60 + minutes) * 60_000 * if east { 1 } else { -1 };
+            proptest::prop_assert_eq!(parse_rfc3339(&text), Some(seconds - offset));
+        }
+
+        #[test]
+        fn no_text_panics(text in ".{0,40}") {
+            let _ = parse_time(&text);
+            let _ = parse_rfc3339(&text);
+        }
+    }
+
+    #[test]
+    fn days_past_the_end_of_their_month_are_no_date() {
+        assert_eq!(parse_time("2023-02-29"), None);
+        assert_eq!(parse_time("2024-04-31"), None);
+        assert!(parse_time("2024-02-29").is_some());
+        assert!(parse_time("2000-02-29").is_some());
+        assert_eq!(parse_time("1900-02-29"), None);
     }
 }

@@ -84,7 +84,10 @@ impl Check for FlowLogCoverage {
                 if let Some(kind) = log.traffic_type.as_deref().filter(|t| *t != "ALL") {
                     out.push(fail(
                         format!("flow log {} keeps only {kind} traffic", log.flow_log_id),
-                        format!("recreate {} with --traffic-type ALL", log.flow_log_id),
+                        format!(
+                            "recreate {} with --traffic-type ALL",
+                            crate::quote(&log.flow_log_id)
+                        ),
                         Severity::Medium,
                     ));
                 }
@@ -99,7 +102,7 @@ impl Check for FlowLogCoverage {
                         format!("flow log {} has no {}", log.flow_log_id, missing.join(", ")),
                         format!(
                             "recreate {} with a custom format that adds {}",
-                            log.flow_log_id,
+                            crate::quote(&log.flow_log_id),
                             missing
                                 .iter()
                                 .map(|f| format!("${{{f}}}"))
