@@ -649,6 +649,13 @@ fn commands_stop_quietly_on_a_closed_pipe() {
             "--inventory".into(),
             inventory.display().to_string(),
         ],
+        vec![
+            "audit".to_string(),
+            "--inventory".into(),
+            inventory.display().to_string(),
+        ],
+        vec!["audit".to_string(), "--check".into(), "list".into()],
+        vec!["demo".to_string()],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_eastwest"))
             .arg("--quiet")

@@ -213,3 +213,102 @@ async fn s3_prefix_is_listed_pruned_by_date_and_read() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("s3://no-such-bucket/x"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_object_is_read_in_ranged_parts_not_whole() {
+    let moto = Moto::start();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    client
+        .create_bucket()
+        .bucket("big")
+        .send()
+        .await
+        .expect("bucket");
+    // About 20 MB of plain text: more than two of the 8 MiB parts a reader fetches at a time.
+    let mut body = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    let records = 200_000u64;
+    for i in 0..records {
+        body.push_str(&format!(
+            "2 123456789010 eni-1 10.0.{}.{} 10.0.0.2 {} 443 6 3 {} 1418530010 1418530070 ACCEPT OK\n",
+            i / 250 % 250,
+            i % 250,
+            10_000 + i % 50_000,
+            100 + i % 1000
+        ));
+    }
+    let size = body.len() as u64;
+    assert!(size > 2 * 8 * 1024 * 1024, "{size}");
+    client
+        .put_object()
+        .bucket("big")
+        .key("AWSLogs/flows.log")
+        .body(ByteStream::from(body.into_bytes()))
+        .send()
+        .await
+        .expect("put");
+    let proxy = common::Proxy::start(&moto.url, Vec::new());
+    let out = Command::new(env!("CARGO_BIN_EXE_eastwest"))
+        .args([
+            "--quiet",
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM flows",
+            "s3://big/AWSLogs/",
+        ])
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("n\n{records}\n")
+    );
+    let ranges: Vec<String> = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.api.starts_with("GET ") && s.api.contains("flows.log"))
+        .filter_map(|s| {
+            s.raw
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("range:"))
+                .map(|l| l[6..].trim().to_string())
+        })
+        .collect();
+    let gets = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.api.starts_with("GET ") && s.api.contains("flows.log"))
+        .count();
+    assert_eq!(gets, ranges.len(), "every GET is ranged: {ranges:?}");
+    // The recognition head, then the parts in order to the end.
+    let last = format!("bytes=16777216-{}", size - 1);
+    assert!(
+        ranges.contains(&"bytes=0-8388607".to_string()),
+        "{ranges:?}"
+    );
+    assert!(
+        ranges.contains(&"bytes=8388608-16777215".to_string()),
+        "{ranges:?}"
+    );
+    assert!(ranges.contains(&last), "{ranges:?}");
+}

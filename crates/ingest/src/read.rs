@@ -33,8 +33,37 @@ pub struct ReadOptions {
 pub enum Opened {
     /// A local file.
     File(File),
-    /// An object fetched whole (S3).
+    /// An object fetched whole (the head of an S3 object, for recognition).
     Bytes(Bytes),
+    /// An S3 object, read as a stream of ranged GETs (or fetched whole for Parquet).
+    #[cfg(feature = "s3")]
+    Object {
+        /// The store.
+        store: crate::s3::S3Store,
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// Listed size.
+        size: u64,
+    },
+}
+
+impl Opened {
+    /// A reader from the start of the input.
+    fn reader(&self) -> Box<dyn Read + Send + '_> {
+        match self {
+            Opened::File(handle) => Box::new(handle),
+            Opened::Bytes(bytes) => Box::new(Cursor::new(bytes.clone())),
+            #[cfg(feature = "s3")]
+            Opened::Object {
+                store,
+                bucket,
+                key,
+                size,
+            } => Box::new(store.object(bucket, key, *size)),
+        }
+    }
 }
 
 /// Opens inputs wherever they are.
@@ -76,7 +105,12 @@ impl Opener {
                 .map_err(|e| e.to_string()),
             #[cfg(feature = "s3")]
             Location::S3 { bucket, key } => match &self.s3 {
-                Some(store) => store.get(bucket, key).map(Opened::Bytes),
+                Some(store) => Ok(Opened::Object {
+                    store: store.clone(),
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                    size: input.size,
+                }),
                 None => Err("no S3 client configured".into()),
             },
             #[cfg(not(feature = "s3"))]
@@ -212,6 +246,11 @@ fn decompressed<'o>(
             report.add_bytes(bytes.len() as u64);
             Box::new(Cursor::new(bytes.clone()))
         }
+        #[cfg(feature = "s3")]
+        Opened::Object { .. } => Box::new(Counting {
+            inner: opened.reader(),
+            report,
+        }),
     };
     let mut raw = std::io::BufReader::with_capacity(1 << 20, raw);
     let mut magic = [0u8; 4];
@@ -361,6 +400,24 @@ fn read_stream(
                     report,
                     emit,
                 ),
+                #[cfg(feature = "s3")]
+                Some(Opened::Object {
+                    store,
+                    bucket,
+                    key,
+                    size,
+                }) => match store.get(bucket, key, *size) {
+                    Ok(bytes) => read_parquet(
+                        bytes,
+                        input,
+                        &options.selection,
+                        &options.schema,
+                        tally,
+                        report,
+                        emit,
+                    ),
+                    Err(e) => tally.unreadable(file, e),
+                },
             }
         }
         _ => {
@@ -426,10 +483,7 @@ pub fn sniff(input: &Input, opener: &Opener) -> Result<Vec<u8>, String> {
         Location::S3 { .. } => opener.open_head(input)?,
         _ => opener.open(input)?,
     };
-    let mut raw: Box<dyn Read> = match &opened {
-        Opened::File(handle) => Box::new(handle),
-        Opened::Bytes(bytes) => Box::new(Cursor::new(bytes.clone())),
-    };
+    let mut raw = opened.reader();
     let mut magic = [0u8; 4];
     let magic_len = fill(&mut raw, &mut magic).map_err(|e| format!("read failed: {e}"))?;
     let magic = magic.get(..magic_len).unwrap_or_default().to_vec();

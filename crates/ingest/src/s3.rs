@@ -3,8 +3,9 @@
 //! `--role` reach the bucket as they reach the inventory).
 //!
 //! Listing is async; reading happens on the reader threads, which block on the runtime for the
-//! duration of one GetObject. Objects are fetched whole: flow-log objects are at most tens of
-//! megabytes, and Parquet needs random access anyway.
+//! duration of one GetObject. Text and gzip objects are read as a stream of ranged GETs of
+//! [`PART_BYTES`] ([`ObjectReader`]), so memory stays a part per reader whatever the object's
+//! size; Parquet needs random access and is fetched whole, up to [`MAX_WHOLE_OBJECT_BYTES`].
 
 use aws_sdk_s3::Client;
 use bytes::Bytes;
@@ -84,9 +85,35 @@ impl S3Store {
     /// Fetches the first `bytes` of an object (a ranged GET), for recognition. Called from
     /// reader threads (outside the runtime).
     pub fn get_range(&self, bucket: &str, key: &str, bytes: u64) -> Result<Bytes, String> {
+        self.get_span(bucket, key, 0, bytes)
+    }
+
+    /// An object as a stream of ranged GETs; `size` is its listed size.
+    pub fn object(&self, bucket: &str, key: &str, size: u64) -> ObjectReader {
+        ObjectReader {
+            store: self.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            size,
+            position: 0,
+            part: Bytes::new(),
+        }
+    }
+
+    /// Fetches `bytes` of an object from `start` (a ranged GET). Called from reader threads.
+    pub fn get_span(
+        &self,
+        bucket: &str,
+        key: &str,
+        start: u64,
+        bytes: u64,
+    ) -> Result<Bytes, String> {
         let client = self.client.clone();
         let (bucket, key) = (bucket.to_string(), key.to_string());
-        let range = format!("bytes=0-{}", bytes.saturating_sub(1));
+        let range = format!(
+            "bytes={start}-{}",
+            start.saturating_add(bytes.saturating_sub(1))
+        );
         self.runtime.block_on(async move {
             let object = client
                 .get_object()
@@ -101,8 +128,14 @@ impl S3Store {
         })
     }
 
-    /// Fetches an object whole. Called from reader threads (outside the runtime).
-    pub fn get(&self, bucket: &str, key: &str) -> Result<Bytes, String> {
+    /// Fetches an object whole, refusing one whose listed size is past
+    /// [`MAX_WHOLE_OBJECT_BYTES`]. Called from reader threads (outside the runtime).
+    pub fn get(&self, bucket: &str, key: &str, size: u64) -> Result<Bytes, String> {
+        if size > MAX_WHOLE_OBJECT_BYTES {
+            return Err(format!(
+                "{size} bytes: larger than the {MAX_WHOLE_OBJECT_BYTES} a Parquet object is read whole up to; download it and read the file"
+            ));
+        }
         let client = self.client.clone();
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.runtime.block_on(async move {
@@ -116,5 +149,51 @@ impl S3Store {
             let body = object.body.collect().await.map_err(|e| e.to_string())?;
             Ok(body.into_bytes())
         })
+    }
+}
+
+/// Bytes fetched per ranged GET when an object is streamed.
+pub const PART_BYTES: u64 = 8 << 20;
+
+/// Largest object fetched whole (Parquet, which needs random access). AWS writes Parquet flow
+/// logs in objects of tens of megabytes.
+pub const MAX_WHOLE_OBJECT_BYTES: u64 = 1 << 30;
+
+/// An S3 object read in order, one ranged GET of [`PART_BYTES`] at a time, on the reader thread.
+pub struct ObjectReader {
+    store: S3Store,
+    bucket: String,
+    key: String,
+    size: u64,
+    position: u64,
+    part: Bytes,
+}
+
+impl std::io::Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.part.is_empty() {
+            if self.position >= self.size {
+                return Ok(0);
+            }
+            let want = PART_BYTES.min(self.size - self.position);
+            self.part = self
+                .store
+                .get_span(&self.bucket, &self.key, self.position, want)
+                .map_err(std::io::Error::other)?;
+            if self.part.is_empty() {
+                // The object shrank since it was listed: what was read is all there is.
+                self.size = self.position;
+                return Ok(0);
+            }
+            // A server that ignores the range sends more than asked: keep only the span.
+            if self.part.len() as u64 > want {
+                self.part.truncate(want as usize);
+            }
+            self.position += self.part.len() as u64;
+        }
+        let n = buf.len().min(self.part.len());
+        buf[..n].copy_from_slice(&self.part[..n]);
+        bytes::Buf::advance(&mut self.part, n);
+        Ok(n)
     }
 }

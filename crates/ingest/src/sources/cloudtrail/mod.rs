@@ -19,9 +19,10 @@ use super::{Container, Sniff, Source, json};
 use crate::table::{ColumnType, EventRead, TableDef, Value, bounded, column as col};
 
 /// Largest CloudTrail file read, after decompression. CloudTrail delivers a file every five
-/// minutes per region, rarely beyond a few tens of megabytes; the bound stops a runaway file
-/// from taking all memory.
-pub const MAX_TRAIL_BYTES: u64 = 1 << 30;
+/// minutes per region, rarely beyond a few tens of megabytes. The file is parsed in memory, so
+/// the bound is what one reader can hold (a gzip bomb inflates to it, then stops): with one
+/// reader per core, at most cores x 256 MiB. A larger file is reported unreadable, not cut.
+pub const MAX_TRAIL_BYTES: u64 = 256 << 20;
 
 /// The `cloudtrail` table's columns, in order.
 pub static CLOUDTRAIL: TableDef = TableDef {

@@ -12,8 +12,9 @@ use super::{Container, Sniff, Source, json};
 use crate::table::{ColumnType, EventRead, TableDef, Value, bounded, column as col};
 
 /// Largest query-log file read, after decompression. S3 delivery rolls files every few
-/// minutes; the bound stops a runaway file from taking all memory.
-pub const MAX_QUERY_LOG_BYTES: u64 = 1 << 30;
+/// minutes. The file is parsed in memory, so the bound is what one reader can hold: with one
+/// reader per core, at most cores x 256 MiB. A larger file is reported unreadable, not cut.
+pub const MAX_QUERY_LOG_BYTES: u64 = 256 << 20;
 
 /// The `dns` table's columns, in order.
 pub static DNS: TableDef = TableDef {

@@ -17,8 +17,10 @@ use crate::sources::json;
 const BLOCK_BYTES: usize = 1 << 20;
 
 /// Largest JSON container read, in bytes after decompression. CloudWatch Logs exports and
-/// Firehose objects are far smaller; the bound stops a runaway file from taking all memory.
-pub const MAX_JSON_BYTES: u64 = 2 << 30;
+/// Firehose objects are far smaller. The container is parsed in memory, so the bound is what
+/// one reader can hold: with one reader per core, at most cores x 256 MiB. A larger one is
+/// reported unreadable, not cut.
+pub const MAX_JSON_BYTES: u64 = 256 << 20;
 
 /// Where batches go; returns false when the consumer wants no more.
 pub type Emit<'a> = dyn FnMut(RecordBatch) -> bool + 'a;
