@@ -166,6 +166,7 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
                         techniques: f.technique_ids(),
                         entities: f.entities(),
                         first_seen_ms: f.first_seen_ms,
+                        patient_zero: None,
                     },
                 )
             })
@@ -192,6 +193,26 @@ pub async fn run(args: DemoArgs, global: &Global) -> Result<ExitCode> {
         config_path.display(),
         flow_dir(&dir).display()
     );
+    // The findings joined into incidents: one story per intrusion, with what to do.
+    let incidents = eastwest_correlate::correlate(&outcome.findings);
+    say!(
+        "Incidents: {} finding(s) joined into {} incident(s) through the hosts they share and the steps between them:",
+        outcome.findings.len(),
+        incidents.len()
+    );
+    for incident in &incidents {
+        say!(
+            "  {} (score {}): {}",
+            &incident.uid[..12],
+            incident.score,
+            eastwest_sinks::printable(&incident.title)
+        );
+        // Hosts and the response; each host's findings are in the table above.
+        for line in incident.story.iter().filter(|l| !l.starts_with("  ")) {
+            say!("    {}", eastwest_sinks::printable(line));
+        }
+    }
+    say!("");
 
     let inventory_dir = dir.join("inventory");
     let (inventory, load) =

@@ -63,6 +63,9 @@ pub struct DetectArgs {
     /// Write findings here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also write the run's incidents here, one OCSF Incident Finding (2005) per line.
+    #[arg(long, value_name = "FILE")]
+    pub incidents: Option<PathBuf>,
     /// Exit with status 1 when a finding at or above this severity is reported
     /// (informational, low, medium, high, critical).
     #[arg(long)]
@@ -199,6 +202,14 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     summarise(&outcome);
+    let incidents = eastwest_correlate::correlate(&outcome.findings);
+    crate::incidents::report(
+        &incidents,
+        &outcome.findings,
+        args.state.as_deref(),
+        args.incidents.as_deref(),
+        options.now_ms,
+    )?;
     let responded = crate::respond::automatic(
         &options.config.response,
         &outcome.findings,

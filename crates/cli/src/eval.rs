@@ -81,6 +81,13 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
     // Informational findings are context (the internet's background), not alerts: they are
     // neither detections nor false positives.
     let alerts = |outcome: &eastwest_detect::Outcome| -> Vec<Detection> {
+        let incidents = eastwest_correlate::correlate(&outcome.findings);
+        let zero_of = |uid: &str| {
+            incidents
+                .iter()
+                .find(|i| i.members.iter().any(|m| m == uid))
+                .and_then(|i| i.patient_zero.clone())
+        };
         outcome
             .findings
             .iter()
@@ -90,9 +97,11 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
                 techniques: f.technique_ids(),
                 entities: f.entities(),
                 first_seen_ms: f.first_seen_ms,
+                patient_zero: zero_of(&f.uid),
             })
             .collect()
     };
+    let benign_incidents = eastwest_correlate::correlate(&benign_run.findings).len();
     let found = alerts(&attacked_run);
     let false_positives = alerts(&benign_run);
     for f in benign_run.findings.iter() {
@@ -104,6 +113,7 @@ pub async fn run(args: EvalArgs, global: &Global) -> Result<ExitCode> {
         &found,
         &false_positives,
         host_days,
+        benign_incidents,
         detectors,
     );
     let setup = format!(

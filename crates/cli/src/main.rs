@@ -18,6 +18,7 @@ mod demo;
 mod detect;
 mod eval;
 mod findings;
+mod incidents;
 mod inventory;
 mod output;
 mod paths;
@@ -74,6 +75,8 @@ enum Command {
     Detectors(detect::DetectorsArgs),
     /// Shows the baselines kept under --state.
     Baseline(detect::BaselineArgs),
+    /// The incidents `detect --state` kept: list them, or tell one host by host.
+    Incidents(incidents::IncidentsArgs),
     /// Contains an instance: isolation group (after untracking its connections), termination
     /// protection, tag, optional NACL deny, session revocation and snapshots; out of its
     /// autoscaling and target groups. Plans without --apply.
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
             Command::Detect(args) => detect::run(args, global).await,
             Command::Detectors(args) => detect::list(args),
             Command::Baseline(args) => detect::baseline(args, global).await,
+            Command::Incidents(args) => incidents::run(args),
             Command::Contain(args) => respond::contain(args, global).await,
             Command::Release(args) => respond::release(args, global).await,
             Command::Revoke(args) => respond::revoke(args, global).await,

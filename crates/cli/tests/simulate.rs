@@ -147,8 +147,27 @@ fn eval_writes_an_honest_report() {
             "{scenario}: {text}"
         );
     }
-    // No finding on the benign estate.
+    // No finding on the benign estate, so no incident either.
     assert!(text.contains("0 detections in 4.5 host-days"), "{text}");
+    assert!(
+        text.contains("the benign-only estate yields 0 incident(s)"),
+        "{text}"
+    );
+    // Every found scenario's finding is in an incident that names a patient zero; the spray
+    // starts on a host no step led to, so its own. (Nine hosts are few: scenarios share hosts,
+    // and one whose host another had entered first joins that host's incident, as the evidence
+    // says; EVALUATION.md, on 24 hosts, has every patient zero right.)
+    for line in text.lines().filter(|l| l.contains("| found |")) {
+        assert!(
+            line.contains("| right (i-") || line.contains("| wrong (i-"),
+            "{line}"
+        );
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| ssh-spray-pivot |") && l.contains("| right (i-")),
+        "{text}"
+    );
     assert!(
         text.contains("`eastwest eval --hosts 9 --days 0.5 --seed 4`"),
         "{text}"
@@ -380,4 +399,128 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn an_attack_chain_is_one_incident_with_its_patient_zero_hops_and_response() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sim = dir.path().join("sim");
+    let out = eastwest(&[
+        "simulate",
+        "--out",
+        sim.to_str().expect("path"),
+        "--scenario",
+        "ssh-spray-pivot",
+        "--hosts",
+        "12",
+        "--days",
+        "2",
+        "--quiet-days",
+        "1",
+        "--seed",
+        "2",
+    ]);
+    // The authorised scanner is named, as in eval: its sweeps are no intrusion.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[scanners]\nassets = [\"vuln-scanner\"]\n").expect("config");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.join("truth.json")).expect("truth"))
+            .expect("json");
+    let scenarios = truth
+        .as_array()
+        .or(truth["scenarios"].as_array())
+        .expect("list");
+    let zero = scenarios[0]["patient_zero"].as_str().expect("patient zero");
+    let state = dir.path().join("state");
+    let incidents = dir.path().join("incidents.json");
+    let findings = dir.path().join("findings.json");
+    let run = eastwest(&[
+        "detect",
+        sim.join("logs").to_str().expect("path"),
+        "--inventory",
+        sim.join("inventory").to_str().expect("path"),
+        "--state",
+        state.to_str().expect("path"),
+        "--format",
+        "json",
+        "--output",
+        findings.to_str().expect("path"),
+        "--incidents",
+        incidents.to_str().expect("path"),
+        "--config",
+        config.to_str().expect("path"),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(&incidents)
+        .expect("incidents")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(events.len(), 1, "one intrusion, one incident: {events:#?}");
+    let incident = &events[0];
+    assert_eq!(incident["class_uid"], 2005);
+    assert_eq!(incident["unmapped"]["patient_zero"], zero);
+    // The spray ends in a login: patient zero to the host it got into, which is contained too.
+    let hops = incident["unmapped"]["hops"].as_array().expect("hops");
+    assert!(!hops.is_empty(), "{incident:#}");
+    assert_eq!(hops[0]["from"], zero);
+    let contain: Vec<&str> = incident["unmapped"]["contain"]
+        .as_array()
+        .expect("contain")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(contain.first().copied(), Some(zero));
+    assert!(contain.contains(&hops[0]["to"].as_str().expect("to")));
+    // Passwords were sprayed, no role's credentials taken: nothing to revoke.
+    assert!(
+        incident["unmapped"]["revoke"]
+            .as_array()
+            .is_none_or(|r| r.is_empty()),
+        "{incident:#}"
+    );
+    let times: Vec<i64> = hops.iter().filter_map(|h| h["at_ms"].as_i64()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    // Its members are the run's findings, by uid.
+    let finding_uids: Vec<String> = std::fs::read_to_string(&findings)
+        .expect("findings")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            v["finding_info"]["uid"].as_str().expect("uid").to_string()
+        })
+        .collect();
+    let members = incident["finding_info_list"].as_array().expect("members");
+    assert!(!members.is_empty());
+    for member in members {
+        assert!(finding_uids.contains(&member["uid"].as_str().expect("uid").to_string()));
+    }
+    // Kept under --state: listed, and told host by host.
+    let uid = incident["metadata"]["uid"].as_str().expect("uid");
+    let list = eastwest(&[
+        "incidents",
+        "list",
+        "--state",
+        state.to_str().expect("path"),
+    ]);
+    assert!(
+        text(&list.stdout).contains(&uid[..12]),
+        "{}",
+        text(&list.stdout)
+    );
+    let show = eastwest(&[
+        "incidents",
+        "show",
+        &uid[..8],
+        "--state",
+        state.to_str().expect("path"),
+    ]);
+    let story = text(&show.stdout);
+    assert!(
+        story.contains("(patient zero)")
+            && story.contains("reached from")
+            && story.contains("eastwest contain"),
+        "{story}"
+    );
 }

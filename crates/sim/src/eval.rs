@@ -23,6 +23,8 @@ pub struct Detection {
     pub entities: Vec<String>,
     /// When the detector first saw the evidence (epoch ms).
     pub first_seen_ms: i64,
+    /// Patient zero of the incident the finding was joined into (an instance id), if any.
+    pub patient_zero: Option<String>,
 }
 
 /// The result for one scenario.
@@ -35,6 +37,14 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
+    /// Whether the incident the scenario's detection was joined into names the scenario's
+    /// patient zero (None: the scenario has none, or was not found).
+    pub fn patient_zero_right(&self) -> Option<bool> {
+        let truth = self.truth.patient_zero.as_ref()?;
+        let found = self.found_by.as_ref()?;
+        Some(found.patient_zero.as_ref() == Some(truth))
+    }
+
     /// From the scenario's first activity to the first matching detection.
     pub fn time_to_detect_ms(&self) -> Option<i64> {
         self.found_by
@@ -50,6 +60,8 @@ pub struct Evaluation {
     pub scenarios: Vec<ScenarioResult>,
     /// Detections on the benign-only estate.
     pub benign_detections: usize,
+    /// Incidents on the benign-only estate.
+    pub benign_incidents: usize,
     /// Host-days of the benign-only estate.
     pub benign_host_days: f64,
     /// Detectors that ran.
@@ -82,6 +94,7 @@ pub fn score(
     detections: &[Detection],
     benign: &[Detection],
     benign_host_days: f64,
+    benign_incidents: usize,
     detectors: Vec<String>,
 ) -> Evaluation {
     let scenarios = truth
@@ -98,6 +111,7 @@ pub fn score(
     Evaluation {
         scenarios,
         benign_detections: benign.len(),
+        benign_incidents,
         benign_host_days,
         detectors,
     }
@@ -138,11 +152,23 @@ impl Evaluation {
             self.benign_host_days,
             self.false_positives_per_100_host_days()
         );
+        let with_zero: Vec<bool> = self
+            .scenarios
+            .iter()
+            .filter_map(ScenarioResult::patient_zero_right)
+            .collect();
         let _ = writeln!(
             out,
-            "| scenario | techniques | result | detector | time to first finding |"
+            "Incidents: for {} of {} found scenarios with a patient zero, the incident their finding was joined into names it; the benign-only estate yields {} incident(s).\n",
+            with_zero.iter().filter(|r| **r).count(),
+            with_zero.len(),
+            self.benign_incidents
         );
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| scenario | techniques | result | detector | time to first finding | incident's patient zero |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for s in &self.scenarios {
             let (result, detector, time) = match &s.found_by {
                 Some(d) => (
@@ -155,9 +181,20 @@ impl Evaluation {
                 ),
                 None => ("missed", "-".to_string(), "-".to_string()),
             };
+            let zero = match (s.patient_zero_right(), s.found_by.as_ref()) {
+                (Some(true), Some(d)) => {
+                    format!("right ({})", d.patient_zero.as_deref().unwrap_or(""))
+                }
+                (Some(false), Some(d)) => format!(
+                    "wrong ({}, not {})",
+                    d.patient_zero.as_deref().unwrap_or("none"),
+                    s.truth.patient_zero.as_deref().unwrap_or("")
+                ),
+                _ => "-".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {result} | {detector} | {time} |",
+                "| {} | {} | {result} | {detector} | {time} | {zero} |",
                 s.truth.scenario,
                 s.truth.techniques.join(", ")
             );
@@ -202,6 +239,7 @@ mod tests {
             techniques: vec![technique.into()],
             entities: vec![entity.into()],
             first_seen_ms: at,
+            patient_zero: None,
         }
     }
 
@@ -237,24 +275,27 @@ mod tests {
 
     #[test]
     fn scores_and_reports() {
+        let mut earliest = detection("T1110", "i-1", 1_200_000);
+        earliest.patient_zero = Some("i-1".into());
         let e = score(
             &[truth()],
-            &[
-                detection("T1110", "i-1", 1_300_000),
-                detection("T1110", "i-1", 1_200_000),
-            ],
+            &[detection("T1110", "i-1", 1_300_000), earliest],
             &[detection("T1046", "i-9", 5)],
             50.0,
+            1,
             vec!["ssh-spray".into()],
         );
         assert_eq!(e.scenarios[0].time_to_detect_ms(), Some(200_000));
+        assert_eq!(e.scenarios[0].patient_zero_right(), Some(true));
         assert!((e.false_positives_per_100_host_days() - 2.0).abs() < 1e-9);
         let md = e.markdown("setup");
         assert!(
-            md.contains("| ssh-spray-pivot | T1110.003, T1021.004 | found | d | 3.3 min |"),
+            md.contains(
+                "| ssh-spray-pivot | T1110.003, T1021.004 | found | d | 3.3 min | right (i-1) |"
+            ) && md.contains("yields 1 incident(s)"),
             "{md}"
         );
-        let none = score(&[truth()], &[], &[], 24.0, vec![]);
+        let none = score(&[truth()], &[], &[], 24.0, 0, vec![]);
         let md = none.markdown("setup");
         assert!(
             md.contains("No detectors exist yet") && md.contains("| missed |"),

@@ -30,6 +30,9 @@ const DETECTION_FINDING: u32 = 2004;
 /// OCSF `class_uid` of Compliance Finding.
 const COMPLIANCE_FINDING: u32 = 2003;
 
+/// OCSF `class_uid` of Incident Finding.
+const INCIDENT_FINDING: u32 = 2005;
+
 /// OCSF network endpoint `type_id` "Other": the endpoint's `type` then carries eastwest's own
 /// kind (`instance`, `rds`, `internet`), which OCSF's device-type list has no entry for.
 const ENDPOINT_TYPE_OTHER: u32 = 99;
@@ -165,6 +168,84 @@ pub fn ocsf(finding: &Finding, time_ms: i64) -> Value {
             }
         }
     }
+    prune(event).unwrap_or_else(|| json!({}))
+}
+
+/// An incident as one OCSF 1.3 Incident Finding (2005): its members' `finding_info` in
+/// `finding_info_list` (each with its uid, so a consumer joins them to the Detection Findings),
+/// the story in `desc`, its ATT&CK references, and what OCSF has no attribute for (patient
+/// zero, the hosts with their stages, the hops, the score and the response) in `unmapped`.
+/// `members` are the findings the incident names; `status` says whether it was reported before.
+pub fn incident(
+    incident: &eastwest_correlate::Incident,
+    members: &[Finding],
+    status: Status,
+    time_ms: i64,
+) -> Value {
+    let (activity_id, activity_name) = match status {
+        Status::New => (1, "Create"),
+        Status::Update => (2, "Update"),
+    };
+    let (confidence_id, confidence_name) = confidence_level(incident.confidence.min(100));
+    let infos: Vec<Value> = incident
+        .members
+        .iter()
+        .filter_map(|uid| members.iter().find(|f| &f.uid == uid))
+        .map(|f| ocsf(f, time_ms)["finding_info"].clone())
+        .collect();
+    // OCSF priority: Low 1, Medium 2, High 3, Critical 4, from the severity.
+    let priority_id = match incident.severity.id() {
+        0..=2 => 1,
+        3 => 2,
+        4 => 3,
+        _ => 4,
+    };
+    let priority = ["Low", "Medium", "High", "Critical"][priority_id - 1];
+    let event = json!({
+        "class_uid": INCIDENT_FINDING,
+        "class_name": "Incident Finding",
+        "category_uid": FINDINGS_CATEGORY,
+        "category_name": "Findings",
+        "activity_id": activity_id,
+        "activity_name": activity_name,
+        "type_uid": INCIDENT_FINDING * 100 + activity_id,
+        "type_name": format!("Incident Finding: {activity_name}"),
+        "time": time_ms,
+        "severity_id": incident.severity.id(),
+        "severity": incident.severity.caption(),
+        "confidence_score": incident.confidence.min(100),
+        "confidence_id": confidence_id,
+        "confidence": confidence_name,
+        "priority_id": priority_id,
+        "priority": priority,
+        "status_id": 1,
+        "status": "New",
+        "desc": format!("{}\n{}", incident.title, incident.story.join("\n")),
+        "metadata": {
+            "uid": incident.uid,
+            "version": OCSF_VERSION,
+            "product": {
+                "name": "eastwest",
+                "vendor_name": "eastwest",
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+        },
+        "finding_info_list": infos,
+        "attacks": incident.attacks.iter().map(attack).collect::<Vec<_>>(),
+        "start_time": incident.first_seen_ms,
+        "end_time": incident.last_seen_ms,
+        "unmapped": {
+            "title": incident.title,
+            "score": incident.score,
+            "patient_zero": incident.patient_zero,
+            "stages": incident.stages,
+            "hosts": incident.hosts,
+            "hops": incident.hops,
+            "contain": incident.contain,
+            "revoke": incident.revoke,
+            "commands": incident.commands,
+        },
+    });
     prune(event).unwrap_or_else(|| json!({}))
 }
 

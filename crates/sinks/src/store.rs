@@ -16,7 +16,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 pub const FILE_NAME: &str = "eastwest.sqlite";
 
 /// The schema this eastwest writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a run waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +36,24 @@ CREATE TABLE findings (
     json TEXT NOT NULL
 );
 CREATE INDEX findings_last_seen ON findings (last_seen_ms DESC);
+";
+
+/// Schema version 2: incidents, each as its last OCSF Incident Finding.
+const SCHEMA_V2: &str = "
+CREATE TABLE incidents (
+    uid TEXT PRIMARY KEY NOT NULL,
+    title TEXT NOT NULL,
+    severity_id INTEGER NOT NULL,
+    score INTEGER NOT NULL,
+    patient_zero TEXT,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    first_reported_ms INTEGER NOT NULL,
+    last_reported_ms INTEGER NOT NULL,
+    times_reported INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX incidents_last_seen ON incidents (last_seen_ms DESC);
 ";
 
 /// What went wrong with the store. The underlying I/O or SQLite error is the `source()`, not
@@ -127,6 +145,29 @@ pub struct StoredFinding {
     pub json: String,
 }
 
+/// One incident as the store holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredIncident {
+    /// Its stable uid.
+    pub uid: String,
+    /// Its title when last reported.
+    pub title: String,
+    /// OCSF severity id, 1-5.
+    pub severity_id: i64,
+    /// Score, 0-100.
+    pub score: i64,
+    /// Patient zero's key, when known.
+    pub patient_zero: Option<String>,
+    /// Earliest evidence over every report, epoch ms.
+    pub first_seen_ms: i64,
+    /// Latest evidence over every report, epoch ms.
+    pub last_seen_ms: i64,
+    /// How many runs reported it.
+    pub times_reported: i64,
+    /// Its last report as an OCSF Incident Finding (JSON text).
+    pub json: String,
+}
+
 /// The state's store of findings.
 #[derive(Debug)]
 pub struct Store {
@@ -180,6 +221,9 @@ impl Store {
             let transaction = self.connection.transaction().map_err(fail)?;
             if version < 1 {
                 transaction.execute_batch(SCHEMA_V1).map_err(fail)?;
+            }
+            if version < 2 {
+                transaction.execute_batch(SCHEMA_V2).map_err(fail)?;
             }
             transaction
                 .pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -256,6 +300,94 @@ impl Store {
         }
         transaction.commit().map_err(fail)?;
         Ok(summary)
+    }
+
+    /// Records one run's incidents as OCSF Incident Findings (`members`: the run's findings),
+    /// in one transaction; returns each incident's status (an uid stored before is an update).
+    pub fn record_incidents(
+        &mut self,
+        incidents: &[eastwest_correlate::Incident],
+        members: &[Finding],
+        now_ms: i64,
+    ) -> Result<Vec<Status>, StoreError> {
+        let path = self.path.clone();
+        let fail = |e| classify(&path, e);
+        let mut statuses = Vec::with_capacity(incidents.len());
+        let transaction = self.connection.transaction().map_err(fail)?;
+        {
+            let mut select = transaction
+                .prepare_cached("SELECT first_seen_ms FROM incidents WHERE uid = ?1")
+                .map_err(fail)?;
+            let mut upsert = transaction
+                .prepare_cached(
+                    "INSERT INTO incidents (uid, title, severity_id, score, patient_zero, \
+                     first_seen_ms, last_seen_ms, first_reported_ms, last_reported_ms, \
+                     times_reported, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1, ?9) \
+                     ON CONFLICT(uid) DO UPDATE SET title = ?2, severity_id = ?3, score = ?4, \
+                     patient_zero = ?5, first_seen_ms = min(first_seen_ms, ?6), \
+                     last_seen_ms = max(last_seen_ms, ?7), last_reported_ms = ?8, \
+                     times_reported = times_reported + 1, json = ?9",
+                )
+                .map_err(fail)?;
+            for incident in incidents {
+                let known: Option<i64> = select
+                    .query_row(params![incident.uid], |row| row.get(0))
+                    .optional()
+                    .map_err(fail)?;
+                let status = if known.is_some() {
+                    Status::Update
+                } else {
+                    Status::New
+                };
+                let json = crate::ocsf::incident(incident, members, status, now_ms).to_string();
+                upsert
+                    .execute(params![
+                        incident.uid,
+                        incident.title,
+                        incident.severity.id(),
+                        incident.score,
+                        incident.patient_zero,
+                        incident.first_seen_ms,
+                        incident.last_seen_ms,
+                        now_ms,
+                        json,
+                    ])
+                    .map_err(fail)?;
+                statuses.push(status);
+            }
+        }
+        transaction.commit().map_err(fail)?;
+        Ok(statuses)
+    }
+
+    /// Every stored incident as (uid, title, times reported, its last OCSF Incident Finding as
+    /// JSON text), the highest score first, then the most recent.
+    pub fn incidents(&self) -> Result<Vec<StoredIncident>, StoreError> {
+        let fail = |e| classify(&self.path, e);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT uid, title, severity_id, score, patient_zero, first_seen_ms, \
+                 last_seen_ms, times_reported, json FROM incidents \
+                 ORDER BY score DESC, last_seen_ms DESC, uid",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(StoredIncident {
+                    uid: row.get(0)?,
+                    title: row.get(1)?,
+                    severity_id: row.get(2)?,
+                    score: row.get(3)?,
+                    patient_zero: row.get(4)?,
+                    first_seen_ms: row.get(5)?,
+                    last_seen_ms: row.get(6)?,
+                    times_reported: row.get(7)?,
+                    json: row.get(8)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 
     /// Every stored finding, the most recently seen first.
@@ -450,7 +582,7 @@ mod tests {
                 error,
                 StoreError::NewerSchema {
                     found: 7,
-                    supported: 1,
+                    supported: SCHEMA_VERSION,
                     ..
                 }
             ),
@@ -468,5 +600,56 @@ mod tests {
             matches!(error, StoreError::CreateDirectory { .. }),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_version_1_store_gains_incidents_and_an_incident_is_updated_not_renewed() {
+        let dir = tempfile::tempdir().expect("dir");
+        {
+            let connection = Connection::open(dir.path().join(FILE_NAME)).expect("db");
+            connection.execute_batch(SCHEMA_V1).expect("v1");
+            connection
+                .pragma_update(None, "user_version", 1)
+                .expect("version");
+        }
+        let mut store = Store::open(dir.path()).expect("upgraded");
+        let incident = eastwest_correlate::Incident {
+            uid: "inc-1".into(),
+            title: "Intrusion from web-1".into(),
+            patient_zero: Some("i-web".into()),
+            hosts: Vec::new(),
+            hops: Vec::new(),
+            members: Vec::new(),
+            first_seen_ms: 10,
+            last_seen_ms: 20,
+            severity: Severity::High,
+            confidence: 80,
+            score: 60,
+            stages: vec!["reconnaissance".into()],
+            attacks: Vec::new(),
+            contain: vec!["i-web".into()],
+            revoke: Vec::new(),
+            commands: Vec::new(),
+            story: Vec::new(),
+        };
+        let first = store
+            .record_incidents(std::slice::from_ref(&incident), &[], 100)
+            .expect("recorded");
+        assert_eq!(first, [Status::New]);
+        let later = eastwest_correlate::Incident {
+            last_seen_ms: 30,
+            ..incident
+        };
+        let second = store
+            .record_incidents(std::slice::from_ref(&later), &[], 200)
+            .expect("recorded");
+        assert_eq!(second, [Status::Update]);
+        let stored = store.incidents().expect("read");
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].times_reported, 2);
+        assert_eq!((stored[0].first_seen_ms, stored[0].last_seen_ms), (10, 30));
+        let json: serde_json::Value = serde_json::from_str(&stored[0].json).expect("json");
+        assert_eq!(json["class_uid"], 2005);
+        assert_eq!(json["activity_id"], 2);
     }
 }

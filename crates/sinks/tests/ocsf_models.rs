@@ -192,3 +192,53 @@ fn the_validator_rejects_a_wrong_type_and_an_unknown_attribute() {
         assert!(stderr.starts_with("line 1: "), "mutation {index}: {stderr}");
     }
 }
+
+/// py-ocsf-models 0.10.0 has no Incident Finding model: the 2005 events are checked here
+/// against OCSF 1.3.0's class definition (its required attributes and their types, and the
+/// `finding_info` objects' required `uid`), and against the members they name.
+#[test]
+fn an_incident_is_an_ocsf_1_3_incident_finding_naming_its_members() {
+    let first = detection();
+    let mut second = detection();
+    second.uid = "00112233445566778899aabbccddeeff".into();
+    second.first_seen_ms += 60_000;
+    let incidents = eastwest_correlate::correlate(&[first.clone(), second.clone()]);
+    assert_eq!(incidents.len(), 1);
+    let event = ocsf::incident(
+        &incidents[0],
+        &[first, second],
+        Status::New,
+        1_763_900_700_000,
+    );
+    let integer = |key: &str| {
+        event[key]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{key}: an integer is required: {event:#}"))
+    };
+    assert_eq!(integer("class_uid"), 2005);
+    assert_eq!(integer("category_uid"), 2);
+    assert_eq!(integer("activity_id"), 1);
+    assert_eq!(integer("type_uid"), 200_501);
+    assert_eq!(integer("severity_id"), 5);
+    assert!((1..=5).contains(&integer("status_id")));
+    assert!((1..=4).contains(&integer("priority_id")));
+    assert_eq!(integer("time"), 1_763_900_700_000);
+    assert_eq!(event["metadata"]["version"], "1.3.0");
+    assert!(event["metadata"]["product"]["name"].is_string());
+    let infos = event["finding_info_list"]
+        .as_array()
+        .expect("finding_info_list is required");
+    let uids: Vec<&str> = infos.iter().filter_map(|i| i["uid"].as_str()).collect();
+    assert_eq!(
+        uids,
+        [
+            "5f0e1d2c3b4a59687766554433221100",
+            "00112233445566778899aabbccddeeff"
+        ]
+    );
+    assert!(infos.iter().all(|i| i["title"].is_string()));
+    assert!(event["desc"].as_str().is_some_and(|d| d.contains("web-1")));
+    assert_eq!(event["unmapped"]["patient_zero"], "i-0aaa");
+    // Nothing is written as null.
+    assert!(!event.to_string().contains(":null"), "{event}");
+}
