@@ -30,6 +30,15 @@ pub enum DetectFormat {
     Sarif,
 }
 
+/// Payloads of the webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookFormat {
+    /// The OCSF event (Detection Finding 2004, Incident Finding 2005).
+    Json,
+    /// `{"text": ...}`, for Slack-compatible incoming webhooks.
+    Slack,
+}
+
 /// Arguments of `detect`.
 #[derive(Debug, clap::Args)]
 pub struct DetectArgs {
@@ -66,6 +75,16 @@ pub struct DetectArgs {
     /// Also write the run's incidents here, one OCSF Incident Finding (2005) per line.
     #[arg(long, value_name = "FILE")]
     pub incidents: Option<PathBuf>,
+    /// POST each new finding and incident to this URL (needs --state, which keeps the dead
+    /// letter of what could not be delivered; the next run sends it first).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// The webhook's payload: the OCSF event (`json`) or a Slack-compatible message (`slack`).
+    #[arg(long, value_enum, default_value_t = WebhookFormat::Json)]
+    pub webhook_format: WebhookFormat,
+    /// Retries of a webhook delivery that failed for a reason that may pass.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub webhook_retries: u32,
     /// Exit with status 1 when a finding at or above this severity is reported
     /// (informational, low, medium, high, critical).
     #[arg(long)]
@@ -136,6 +155,28 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
             "the config's [response] mode is apply: --state DIR is needed for the journal that makes each containment resumable and reversible"
         );
     }
+    let webhook = match &args.webhook {
+        Some(url) => {
+            let Some(state) = &args.state else {
+                bail!(
+                    "--webhook needs --state DIR: the dead letter of what could not be delivered is kept there"
+                );
+            };
+            let style = match args.webhook_format {
+                WebhookFormat::Json => eastwest_sinks::webhook::Style::Json,
+                WebhookFormat::Slack => eastwest_sinks::webhook::Style::Slack,
+            };
+            std::fs::create_dir_all(state)
+                .with_context(|| format!("--state {}", state.display()))?;
+            Some(eastwest_sinks::webhook::Webhook::new(
+                url,
+                style,
+                args.webhook_retries,
+                &state.join(WEBHOOK_DEAD_LETTER),
+            )?)
+        }
+        None => None,
+    };
     let loaded = load(&args.inventory, global).await?;
     let mut flow = args.read.options(loaded.as_ref().map(|l| &l.inventory))?;
     flow.aws = global.aws_for(&args.inputs).await;
@@ -203,13 +244,23 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
     }
     summarise(&outcome);
     let incidents = eastwest_correlate::correlate(&outcome.findings);
-    crate::incidents::report(
+    let statuses = crate::incidents::report(
         &incidents,
         &outcome.findings,
         args.state.as_deref(),
         args.incidents.as_deref(),
         options.now_ms,
     )?;
+    if let Some(webhook) = &webhook {
+        deliver(
+            webhook,
+            &outcome.findings,
+            &incidents,
+            &statuses,
+            options.now_ms,
+        )
+        .await?;
+    }
     let responded = crate::respond::automatic(
         &options.config.response,
         &outcome.findings,
@@ -226,6 +277,55 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The dead letter of the webhook, under --state.
+pub const WEBHOOK_DEAD_LETTER: &str = "webhook-dead-letter.jsonl";
+
+/// Sends the dead letter of earlier runs, then this run's new findings and incidents.
+async fn deliver(
+    webhook: &eastwest_sinks::webhook::Webhook,
+    findings: &[eastwest_model::Finding],
+    incidents: &[eastwest_correlate::Incident],
+    statuses: &[eastwest_model::Status],
+    now_ms: i64,
+) -> Result<()> {
+    let replayed = webhook.replay().await?;
+    // Repeats are updates of what the endpoint already has: only what is new is sent.
+    let new = eastwest_model::Status::New;
+    let mut events: Vec<serde_json::Value> = findings
+        .iter()
+        .filter(|f| f.status == new)
+        .map(|f| eastwest_sinks::ocsf::ocsf(f, now_ms))
+        .collect();
+    events.extend(
+        incidents
+            .iter()
+            .zip(statuses)
+            .filter(|(_, s)| **s == new)
+            .map(|(i, s)| eastwest_sinks::ocsf::incident(i, findings, *s, now_ms)),
+    );
+    let sent = webhook.send(&events).await?;
+    if replayed.delivered + replayed.dead_lettered > 0 {
+        diagnostic!(
+            "webhook: {} earlier event(s) delivered from the dead letter, {} still kept there",
+            replayed.delivered,
+            replayed.dead_lettered
+        );
+    }
+    diagnostic!(
+        "webhook: {} event(s) delivered{}",
+        sent.delivered,
+        if sent.dead_lettered > 0 {
+            format!(
+                ", {} not delivered and kept in {WEBHOOK_DEAD_LETTER} for the next run",
+                sent.dead_lettered
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
 }
 
 /// What the run did, on standard error: counts, detectors that could not run, suppressions.

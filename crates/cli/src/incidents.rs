@@ -178,7 +178,7 @@ pub fn report(
     state: Option<&Path>,
     output: Option<&Path>,
     now_ms: i64,
-) -> Result<()> {
+) -> Result<Vec<eastwest_model::Status>> {
     let statuses = match state {
         Some(state) => {
             let mut store =
@@ -214,5 +214,5 @@ pub fn report(
             diagnostic!("  respond: {}", incident.commands.join("; "));
         }
     }
-    Ok(())
+    Ok(statuses)
 }

@@ -14,11 +14,14 @@
 //!   away (`eastwest ... | head`).
 #![deny(missing_docs)]
 
+pub mod asff;
 pub mod console;
 pub mod ocsf;
 pub mod sarif;
 pub mod store;
 pub mod table;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use console::{Console, ConsoleError};
 pub use ocsf::{ocsf, write_json_lines};
