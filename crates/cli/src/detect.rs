@@ -82,6 +82,11 @@ pub struct DetectArgs {
     /// The webhook's payload: the OCSF event (`json`) or a Slack-compatible message (`slack`).
     #[arg(long, value_enum, default_value_t = WebhookFormat::Json)]
     pub webhook_format: WebhookFormat,
+    /// Import the findings (above informational) and incidents into AWS Security Hub, in the
+    /// account of the AWS credentials and the first --region, as ASFF (a repeat updates the
+    /// finding of the same id).
+    #[arg(long)]
+    pub securityhub: bool,
     /// Retries of a webhook delivery that failed for a reason that may pass.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub webhook_retries: u32,
@@ -261,6 +266,9 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
         )
         .await?;
     }
+    if args.securityhub {
+        import_to_security_hub(global, &outcome.findings, &incidents, options.now_ms).await?;
+    }
     let responded = crate::respond::automatic(
         &options.config.response,
         &outcome.findings,
@@ -277,6 +285,54 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--securityhub`: the run's findings above informational and its incidents, as ASFF.
+async fn import_to_security_hub(
+    global: &Global,
+    findings: &[eastwest_model::Finding],
+    incidents: &[eastwest_correlate::Incident],
+    now_ms: i64,
+) -> Result<()> {
+    let aws = global.aws().await;
+    let target = eastwest_sinks::securityhub::target(aws)
+        .await
+        .map_err(|e| anyhow::anyhow!("--securityhub: {e}"))?;
+    let mut documents: Vec<serde_json::Value> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Informational)
+        .map(|f| eastwest_sinks::asff::asff(f, &target, now_ms))
+        .collect();
+    documents.extend(
+        incidents
+            .iter()
+            .map(|i| eastwest_sinks::asff::asff_incident(i, &target, now_ms)),
+    );
+    let imported = eastwest_sinks::securityhub::import(aws, &target, &documents)
+        .await
+        .map_err(|e| anyhow::anyhow!("--securityhub: {e}"))?;
+    diagnostic!(
+        "securityhub: {} finding(s) imported into {} in {} ({} call(s)){}",
+        imported.accepted,
+        target.account,
+        target.region,
+        imported.calls,
+        if imported.refused.is_empty() {
+            String::new()
+        } else {
+            format!(", {} refused", imported.refused.len())
+        }
+    );
+    for (id, reason) in &imported.refused {
+        diagnostic!("securityhub: {id} refused: {reason}");
+    }
+    if !imported.refused.is_empty() {
+        bail!(
+            "--securityhub: {} finding(s) were refused",
+            imported.refused.len()
+        );
+    }
+    Ok(())
 }
 
 /// The dead letter of the webhook, under --state.

@@ -459,6 +459,12 @@ fn incident(group: &[&Finding]) -> Incident {
             }
         }
     }
+    if ordered.is_empty() {
+        // About no host of the estate (an address the inventory does not name): the findings.
+        for f in &findings {
+            story.push(format!("{} {}", time(f.first_seen_ms), f.title));
+        }
+    }
     if !commands.is_empty() {
         story.push(format!("respond: {}", commands.join("; ")));
     }
@@ -637,6 +643,21 @@ mod tests {
         assert!(chain.score > incidents[1].score);
         // Same earliest finding, same id: a rerun updates rather than re-alerts.
         assert_eq!(correlate(&findings)[0].uid, chain.uid);
+    }
+
+    #[test]
+    fn a_finding_about_no_host_is_its_own_incident_and_says_what_it_saw() {
+        let mut lone = finding("lone", 5, &["T1046"], Some(outside("10.9.9.9")), None);
+        lone.resources.clear();
+        let incidents = correlate(&[lone]);
+        assert_eq!(incidents.len(), 1);
+        assert!(incidents[0].patient_zero.is_none());
+        assert!(
+            incidents[0]
+                .story
+                .iter()
+                .any(|l| l.contains("finding lone"))
+        );
     }
 
     #[test]

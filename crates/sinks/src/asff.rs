@@ -284,7 +284,14 @@ pub fn asff_incident(
         "Confidence": incident.confidence.min(100),
         "Criticality": incident.score.min(100),
         "Title": cut(&incident.title, 256),
-        "Description": cut(&incident.story.join("\n"), 1024),
+        "Description": cut(
+            &if incident.story.is_empty() {
+                incident.title.clone()
+            } else {
+                incident.story.join("\n")
+            },
+            1024
+        ),
         "Resources": resources,
         "ProductFields": {
             "eastwest/kind": "incident",

@@ -18,6 +18,8 @@ pub mod asff;
 pub mod console;
 pub mod ocsf;
 pub mod sarif;
+#[cfg(feature = "securityhub")]
+pub mod securityhub;
 pub mod store;
 pub mod table;
 #[cfg(feature = "webhook")]
