@@ -218,6 +218,15 @@ pub async fn run(args: DetectArgs, global: &Global) -> Result<ExitCode> {
     }
     if let Some(state) = &args.state {
         crate::findings::record(state, &mut outcome.findings, options.now_ms)?;
+        // Suppressed findings are kept with their reasons: `eastwest incidents suppressed`.
+        let suppressed: Vec<(&eastwest_model::Finding, &str)> = outcome
+            .suppressed
+            .iter()
+            .map(|s| (&s.finding, s.reason.as_str()))
+            .collect();
+        eastwest_sinks::store::Store::open(state)
+            .and_then(|mut store| store.record_suppressed(&suppressed, options.now_ms))
+            .with_context(|| format!("--state {}", state.display()))?;
         // Files that could not be read (or not to the end) stay out of the ledger, so the
         // next run tries them again.
         let unreadable: std::collections::HashSet<String> = report

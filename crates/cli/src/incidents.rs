@@ -31,6 +31,13 @@ enum IncidentsCommand {
         #[arg(long, default_value = "table")]
         format: String,
     },
+    /// Lists the findings the config suppressed (authorised scanners, allowlist entries), each
+    /// with why and how often: none is dropped unseen.
+    Suppressed {
+        /// The state directory `detect --state` wrote.
+        #[arg(long)]
+        state: PathBuf,
+    },
     /// Tells one incident host by host: patient zero, the hops, each host's stages and
     /// findings, and the response to take.
     Show {
@@ -104,6 +111,30 @@ pub fn run(args: IncidentsArgs) -> Result<ExitCode> {
                 }
                 other => bail!("--format {other}: table or json"),
             };
+            print_lines(&lines)
+        }
+        IncidentsCommand::Suppressed { state } => {
+            if !state.join(eastwest_sinks::store::FILE_NAME).exists() {
+                bail!("{}: no store here", state.display());
+            }
+            let store =
+                Store::open(&state).with_context(|| format!("--state {}", state.display()))?;
+            let mut lines = vec![format!(
+                "{:<12}  {:<28}  {:>5}  {:<20}  reason / title",
+                "finding", "detector", "times", "last seen"
+            )];
+            for (uid, analytic, title, reason, last_seen, times) in store.suppressed()? {
+                lines.push(
+                    printable(&format!(
+                        "{:<12}  {:<28}  {:>5}  {:<20}  {reason} / {title}",
+                        &uid[..12.min(uid.len())],
+                        analytic,
+                        times,
+                        eastwest_model::time::Civil::from_ms(last_seen).iso_seconds()
+                    ))
+                    .into_owned(),
+                );
+            }
             print_lines(&lines)
         }
         IncidentsCommand::Show { id, state, format } => {

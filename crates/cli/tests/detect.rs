@@ -89,6 +89,33 @@ fn config_sets_thresholds_scanners_and_allowlists() {
     );
     assert!(analytics(&allowed.stdout).is_empty());
     assert!(text(&allowed.stderr).contains("allowlisted: pentest CHG-42"));
+    // With --state, what was suppressed is kept and listable, with why.
+    let state = dir.path().join("state");
+    let path = write(
+        dir.path(),
+        "allow.toml",
+        "[[allow]]\ndetector = \"internal-port-scan\"\nsource = \"10.0.1.0/24\"\nreason = \"pentest CHG-42\"\n",
+    );
+    let kept = eastwest(&[
+        "detect",
+        "--config",
+        &path,
+        "--state",
+        state.to_str().expect("path"),
+        &input,
+    ]);
+    assert_eq!(kept.status.code(), Some(0), "{}", text(&kept.stderr));
+    let listed = eastwest(&[
+        "incidents",
+        "suppressed",
+        "--state",
+        state.to_str().expect("path"),
+    ]);
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains("internal-port-scan") && listed.contains("allowlisted: pentest CHG-42"),
+        "{listed}"
+    );
     let expired = run(
         "[[allow]]\ndetector = \"*\"\nsource = \"10.0.1.5\"\nreason = \"old\"\nexpires = \"2001-01-01\"\n",
     );

@@ -16,7 +16,8 @@
 //!
 //! [[allow]]                # an allowlist entry: findings it matches are suppressed, counted
 //! detector = "new-internal-edge"       # or "*"
-//! source = "tag:team=data"             # a selector, as above, or tag:key=value, sg-..., group
+//! source = "tag:team=data"             # a selector, as above, or tag:key=value, sg-..., group,
+//!                                      # principal:ROLE (by name or ARN)
 //! destination = "reporting-db"         # optional
 //! reason = "ETL reads the reporting database (CHG-1234)"
 //! expires = "2027-03-01"               # optional; after it the entry no longer applies
@@ -221,6 +222,17 @@ pub fn selects(selector: &str, endpoint: &Endpoint, asset: Option<&Asset>) -> bo
     if let Some(tag) = selector.strip_prefix("tag:") {
         return asset.is_some_and(|a| tag_matches(tag, a));
     }
+    // A principal: the role (or user) acting, by name or ARN.
+    if let Some(principal) = selector
+        .strip_prefix("principal:")
+        .or_else(|| selector.strip_prefix("role:"))
+    {
+        return endpoint.role.as_deref().is_some_and(|role| {
+            role == principal
+                || role.rsplit('/').next() == Some(principal)
+                || principal.rsplit('/').next() == Some(role)
+        });
+    }
     if selector.starts_with("sg-") {
         return asset.is_some_and(|a| a.security_groups.iter().any(|g| g == selector));
     }
@@ -316,6 +328,17 @@ expires = "2027-03-01"
             ..Endpoint::default()
         };
         assert!(config.scanners.selects(&endpoint, None), "CIDR selects");
+        let acting = Endpoint {
+            role: Some("etl-role".into()),
+            ..Endpoint::default()
+        };
+        assert!(selects("principal:etl-role", &acting, None));
+        assert!(selects(
+            "principal:arn:aws:iam::111122223333:role/etl-role",
+            &acting,
+            None
+        ));
+        assert!(!selects("principal:web-role", &acting, None));
         let elsewhere = Endpoint {
             ip: Some("10.40.1.1".into()),
             ..Endpoint::default()

@@ -16,7 +16,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 pub const FILE_NAME: &str = "eastwest.sqlite";
 
 /// The schema this eastwest writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How long a run waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,6 +54,21 @@ CREATE TABLE incidents (
     json TEXT NOT NULL
 );
 CREATE INDEX incidents_last_seen ON incidents (last_seen_ms DESC);
+";
+
+/// Schema version 3: suppressed findings, each with why, so that none is dropped unseen.
+const SCHEMA_V3: &str = "
+CREATE TABLE suppressed (
+    uid TEXT PRIMARY KEY NOT NULL,
+    analytic TEXT NOT NULL,
+    title TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    last_reported_ms INTEGER NOT NULL,
+    times_suppressed INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
 ";
 
 /// What went wrong with the store. The underlying I/O or SQLite error is the `source()`, not
@@ -145,6 +160,10 @@ pub struct StoredFinding {
     pub json: String,
 }
 
+/// A suppressed finding as the store lists it: uid, detector, title, reason, last seen (epoch
+/// ms), how many runs suppressed it.
+pub type SuppressedRow = (String, String, String, String, i64, i64);
+
 /// One incident as the store holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredIncident {
@@ -224,6 +243,9 @@ impl Store {
             }
             if version < 2 {
                 transaction.execute_batch(SCHEMA_V2).map_err(fail)?;
+            }
+            if version < 3 {
+                transaction.execute_batch(SCHEMA_V3).map_err(fail)?;
             }
             transaction
                 .pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -358,6 +380,71 @@ impl Store {
         }
         transaction.commit().map_err(fail)?;
         Ok(statuses)
+    }
+
+    /// Records the findings a run suppressed, each with its reason (a repeat counts again).
+    pub fn record_suppressed(
+        &mut self,
+        suppressed: &[(&Finding, &str)],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let fail = |e| classify(&path, e);
+        let transaction = self.connection.transaction().map_err(fail)?;
+        {
+            let mut upsert = transaction
+                .prepare_cached(
+                    "INSERT INTO suppressed (uid, analytic, title, reason, first_seen_ms, \
+                     last_seen_ms, last_reported_ms, times_suppressed, json) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) \
+                     ON CONFLICT(uid) DO UPDATE SET title = ?3, reason = ?4, \
+                     first_seen_ms = min(first_seen_ms, ?5), last_seen_ms = max(last_seen_ms, ?6), \
+                     last_reported_ms = ?7, times_suppressed = times_suppressed + 1, json = ?8",
+                )
+                .map_err(fail)?;
+            for (finding, reason) in suppressed {
+                let json = crate::ocsf::ocsf(finding, now_ms).to_string();
+                upsert
+                    .execute(params![
+                        finding.uid,
+                        finding.analytic,
+                        finding.title,
+                        reason,
+                        finding.first_seen_ms,
+                        finding.last_seen_ms,
+                        now_ms,
+                        json,
+                    ])
+                    .map_err(fail)?;
+            }
+        }
+        transaction.commit().map_err(fail)
+    }
+
+    /// Every suppressed finding as (uid, detector, title, reason, last seen ms, times), the most
+    /// recent first.
+    pub fn suppressed(&self) -> Result<Vec<SuppressedRow>, StoreError> {
+        let fail = |e| classify(&self.path, e);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT uid, analytic, title, reason, last_seen_ms, times_suppressed \
+                 FROM suppressed ORDER BY last_seen_ms DESC, uid",
+            )
+            .map_err(fail)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 
     /// Every stored incident as (uid, title, times reported, its last OCSF Incident Finding as
