@@ -469,3 +469,107 @@ fn parquet_row_groups_split_between_workers_read_like_the_whole_file() {
     assert_eq!(whole.report.problems(), split.report.problems());
     assert_eq!(split.report.problems()[0].position, Position::Row(4));
 }
+
+/// Writes flow records (start seconds, status, action) as Parquet with `rows_per_group` rows
+/// per row group; the rest of each record is fixed.
+fn parquet_records(path: &std::path::Path, records: &[(i64, &str, &str)], rows_per_group: usize) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("interface_id", DataType::Utf8, true),
+        Field::new("srcaddr", DataType::Utf8, true),
+        Field::new("dstaddr", DataType::Utf8, true),
+        Field::new("dstport", DataType::Int32, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("action", DataType::Utf8, true),
+        Field::new("log_status", DataType::Utf8, true),
+    ]));
+    let n = records.len();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec!["eni-a"; n])),
+        Arc::new(StringArray::from(vec!["10.0.0.1"; n])),
+        Arc::new(StringArray::from(vec!["10.0.0.2"; n])),
+        Arc::new(Int32Array::from(vec![22; n])),
+        Arc::new(Int64Array::from_iter_values(records.iter().map(|r| r.0))),
+        Arc::new(Int64Array::from_iter_values(
+            records.iter().map(|r| r.0 + 60),
+        )),
+        Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.2))),
+        Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.1))),
+    ];
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rows_per_group))
+        .build();
+    let file = std::fs::File::create(path).expect("create");
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties)).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+}
+
+#[test]
+fn parquet_row_groups_outside_the_window_are_skipped_by_their_statistics_and_rows_keep_their_numbers()
+ {
+    let (t0, t1, t2) = (1_418_530_000, 1_418_540_000, 1_418_550_000);
+    let dir = tempfile::tempdir().expect("dir");
+    parquet_records(
+        &dir.path().join("flows.parquet"),
+        &[
+            (t0, "OK", "ACCEPT"),
+            (t0, "OK", "REJECT"),
+            (t1, "OK", "ACCEPT"),
+            (t1, "OK", "REJECT"),
+            // A gap in a row group outside the window: the group is read, the gap counted.
+            (t0, "SKIPDATA", "ACCEPT"),
+            (t0, "OK", "ACCEPT"),
+            (t2, "OK", "ACCEPT"),
+            (t2, "OK", "REJECT"),
+        ],
+        2,
+    );
+    let window = TimeWindow {
+        since_ms: Some(t1 * 1000),
+        until_ms: Some(t2 * 1000),
+    };
+    let read = read_path_with(dir.path(), FlowContext::default(), window, u64::MAX);
+    assert_eq!(read.rows(), 2);
+    assert_eq!(read.int("source_line", 0), Some(3), "numbered in the file");
+    assert_eq!(read.int("source_line", 1), Some(4));
+    let summary = read.report.summary();
+    assert_eq!(summary.out_of_window, 5, "{summary:?}");
+    assert_eq!(summary.skipdata, 1);
+    assert_eq!(summary.records, 2);
+
+    // A pushed-down equality: rows that fail it are counted, never built.
+    let mut options = common::options(FlowContext::default(), window);
+    options.selection.equals = vec![(
+        eastwest_ingest::sources::flow::field_id("action").expect("field"),
+        eastwest_ingest::sources::flow::Literal::Text("REJECT".into()),
+    )];
+    let report = eastwest_ingest::Report::new();
+    let (inputs, _) = eastwest_ingest::input::list_local(dir.path(), &window).expect("listed");
+    let mut batches = Vec::new();
+    eastwest_ingest::read_input(
+        &inputs[0],
+        &eastwest_ingest::Opener::local(),
+        &options,
+        &report,
+        &mut |b| {
+            batches.push(b);
+            true
+        },
+    );
+    let batch =
+        arrow::compute::concat_batches(&eastwest_ingest::FLOWS_SCHEMA, &batches).expect("batch");
+    assert_eq!(batch.num_rows(), 1);
+    let lines = batch
+        .column_by_name("source_line")
+        .expect("column")
+        .as_any()
+        .downcast_ref::<arrow::array::UInt64Array>()
+        .expect("numbers")
+        .value(0);
+    assert_eq!(lines, 4);
+    assert_eq!(report.summary().filtered, 1);
+    assert_eq!(report.summary().out_of_window, 5);
+}

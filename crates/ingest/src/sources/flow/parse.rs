@@ -33,7 +33,7 @@ const INITIAL_ROWS: usize = 1024;
 
 /// Epoch values at or above this are milliseconds, below it seconds: 10^11 seconds is the year
 /// 5138, 10^11 milliseconds is 1973, so real data of either kind falls on the right side.
-const MILLISECOND_THRESHOLD: i64 = 100_000_000_000;
+pub(crate) const MILLISECOND_THRESHOLD: i64 = 100_000_000_000;
 
 /// An epoch time in seconds or milliseconds (told apart by [`MILLISECOND_THRESHOLD`]) as
 /// milliseconds; None when it does not fit.
