@@ -263,6 +263,13 @@ fn decompressed<'o>(
     if !magic.starts_with(&[0x1f, 0x8b]) {
         return read(Box::new(rest), false, Some(opened), tally);
     }
+    if input.size < INFLATE_INLINE_BYTES {
+        // A small object (S3 delivery writes many): inflated on the reader's own thread. A
+        // thread each (its stack and buffers mapped and unmapped every time) cost more than
+        // the parsing of a five-minute file, and the other cores are busy with other files.
+        let decoder = MultiGzDecoder::new(rest);
+        return read(Box::new(decoder), true, None, tally);
+    }
     // The channel is short: memory stays a few blocks whatever the file size.
     std::thread::scope(|scope| {
         let (sender, receiver) =
@@ -303,6 +310,10 @@ impl Read for Failing {
         self.0.take().map_or(Ok(0), Err)
     }
 }
+
+/// Gzip inputs smaller than this are inflated on the reader's thread, larger ones on a thread
+/// of their own.
+const INFLATE_INLINE_BYTES: u64 = 8 << 20;
 
 /// Inflated blocks in flight between the gzip thread and the parser.
 const INFLATED_BLOCKS: usize = 4;

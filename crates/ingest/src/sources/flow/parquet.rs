@@ -251,9 +251,10 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         let selection = selection.clone();
         let (start, end, log_status) = (fields.start, fields.end, fields.log_status);
         let (filtered, out_of_window) = (Arc::clone(&filtered), Arc::clone(&out_of_window));
+        let mut memos = Memos::default();
         let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
             let rows = batch.num_rows();
-            let gaps = gap_kinds(&batch, log_status);
+            let gaps = gap_kinds(&batch, log_status, &mut memos.gaps);
             let is_gap = |row: usize| gaps.as_ref().is_some_and(|g| g[row] != 0);
             let mut keep = vec![true; rows];
             let window = selection.since_ms.is_some() || selection.until_ms.is_some();
@@ -273,7 +274,8 @@ pub fn read_parquet<R: ChunkReader + 'static>(
             let equal: Vec<Vec<bool>> = selection
                 .equals
                 .iter()
-                .map(|(id, literal)| equality(&batch, *id, literal))
+                .enumerate()
+                .map(|(i, (id, literal))| equality(&batch, *id, literal, memos.equality(i)))
                 .collect();
             for (row, kept) in keep.iter_mut().enumerate() {
                 // Gaps pass, to be counted per ENI.
@@ -303,6 +305,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         tally.summary.out_of_window += out_of_window.swap(0, Ordering::Relaxed);
     };
     let mut last_row = 0u64;
+    let mut memos = Memos::default();
     for batch in reader {
         let batch = match batch {
             Ok(batch) => batch,
@@ -319,7 +322,7 @@ pub fn read_parquet<R: ChunkReader + 'static>(
             equalities_done: early,
         };
         last_row = context.file_row(batch.num_rows().saturating_sub(1));
-        match context.rows(schema, &needed, tally) {
+        match context.rows(schema, &needed, tally, &mut memos) {
             Ok(Some(out)) => {
                 let kept = out.num_rows() as u64;
                 report.add_records(kept);
@@ -340,12 +343,12 @@ pub fn read_parquet<R: ChunkReader + 'static>(
 
 /// Each row's gap kind (0 traffic, 1 NODATA, 2 SKIPDATA); None when the batch has no gap (or
 /// no log-status column).
-fn gap_kinds(batch: &RecordBatch, log_status: FieldId) -> Option<Vec<u8>> {
+fn gap_kinds(batch: &RecordBatch, log_status: FieldId, memo: &mut Memo<u8>) -> Option<Vec<u8>> {
     let status = column_of(batch, log_status).and_then(Text::of)?;
     status
         .may_hold(|v| v == "NODATA" || v == "SKIPDATA")
         .then(|| {
-            status.judge(|v| match v {
+            status.judge(memo, |v| match v {
                 "NODATA" => 1u8,
                 "SKIPDATA" => 2,
                 _ => 0,
@@ -355,12 +358,17 @@ fn gap_kinds(batch: &RecordBatch, log_status: FieldId) -> Option<Vec<u8>> {
 
 /// Whether each row's field equals the literal (a field the batch lacks is null and equals
 /// nothing).
-fn equality(batch: &RecordBatch, id: FieldId, literal: &Literal) -> Vec<bool> {
+fn equality(
+    batch: &RecordBatch,
+    id: FieldId,
+    literal: &Literal,
+    memo: &mut Memo<bool>,
+) -> Vec<bool> {
     let rows = batch.num_rows();
     match (literal, FIELDS[id].kind) {
         (Literal::Text(want), FieldType::Text | FieldType::Address) => column_of(batch, id)
             .and_then(Text::of)
-            .map_or_else(|| vec![false; rows], |t| t.judge(|v| v == want)),
+            .map_or_else(|| vec![false; rows], |t| t.judge(memo, |v| v == want)),
         (Literal::Int(want), FieldType::Int32 | FieldType::Int64) => {
             match column_of(batch, id).map(|c| cast(c, &DataType::Int64)) {
                 Some(Ok(numbers)) => numbers.as_any().downcast_ref::<Int64Array>().map_or_else(
@@ -493,6 +501,71 @@ fn time_bounds(stats: &Statistics) -> Option<TimeBounds> {
     })
 }
 
+/// Verdicts on the values of one dictionary, filled as rows use them, kept while batches share
+/// it. The dictionary itself is held, so its buffers cannot be freed and reused by another.
+struct Memo<T> {
+    values: Option<StringArray>,
+    verdicts: Vec<Option<T>>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self {
+            values: None,
+            verdicts: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Memo<T> {
+    /// The verdicts for `values`, emptied when they are another dictionary's.
+    fn for_values(&mut self, values: &StringArray) -> &mut Vec<Option<T>> {
+        let same = self.values.as_ref().is_some_and(|held| {
+            held.len() == values.len()
+                && held.value_offsets().as_ptr() == values.value_offsets().as_ptr()
+                && held.values().as_ptr() == values.values().as_ptr()
+        });
+        if !same {
+            self.values = Some(values.clone());
+            self.verdicts.clear();
+            self.verdicts.resize(values.len(), None);
+        }
+        &mut self.verdicts
+    }
+}
+
+/// An address's verdict: its binary form (None when null or unparsable), and whether it is
+/// malformed (neither an address nor `-`).
+type AddressVerdict = (Option<[u8; 16]>, bool);
+
+/// The memos of one reader: gap status, each pushed-down equality, each address field.
+#[derive(Default)]
+struct Memos {
+    gaps: Memo<u8>,
+    equalities: Vec<Memo<bool>>,
+    addresses: Vec<(FieldId, Memo<AddressVerdict>)>,
+}
+
+impl Memos {
+    fn equality(&mut self, index: usize) -> &mut Memo<bool> {
+        if self.equalities.len() <= index {
+            self.equalities.resize_with(index + 1, Memo::default);
+        }
+        &mut self.equalities[index]
+    }
+
+    fn address(&mut self, id: FieldId) -> &mut Memo<AddressVerdict> {
+        let at = match self.addresses.iter().position(|(field, _)| *field == id) {
+            Some(at) => at,
+            None => {
+                self.addresses.push((id, Memo::default()));
+                self.addresses.len() - 1
+            }
+        };
+        &mut self.addresses[at].1
+    }
+}
+
 /// A text column of a batch: its distinct values and each row's index into them where the file
 /// dictionary-encoded it, else one value per row.
 enum Text {
@@ -540,26 +613,38 @@ impl Text {
         }
     }
 
-    /// `judge` of each row's value (the default for nulls), judging each distinct value once.
-    fn judge<T: Copy + Default>(&self, mut judge: impl FnMut(&str) -> T) -> Vec<T> {
+    /// `judge` of each row's value (the default for nulls). Of a dictionary, each value a row
+    /// uses is judged once, and the verdicts are kept in `memo` for the next batches, which the
+    /// reader hands the same dictionary (a row group's can hold hundreds of thousands of values,
+    /// so judging them all for every batch would cost more than the rows).
+    fn judge<T: Copy + Default>(
+        &self,
+        memo: &mut Memo<T>,
+        mut judge: impl FnMut(&str) -> T,
+    ) -> Vec<T> {
         match self {
             Self::Dictionary { array, values } => {
-                let verdicts: Vec<T> = (0..values.len())
-                    .map(|i| {
-                        if values.is_valid(i) {
-                            judge(values.value(i))
-                        } else {
-                            T::default()
-                        }
-                    })
-                    .collect();
+                let verdicts = memo.for_values(values);
                 array
                     .keys()
                     .iter()
                     .map(|key| {
-                        key.and_then(|k| usize::try_from(k).ok())
-                            .and_then(|k| verdicts.get(k).copied())
-                            .unwrap_or_default()
+                        let Some(k) = key.and_then(|k| usize::try_from(k).ok()) else {
+                            return T::default();
+                        };
+                        match verdicts.get_mut(k) {
+                            Some(Some(verdict)) => *verdict,
+                            Some(slot) => {
+                                let verdict = if values.is_valid(k) {
+                                    judge(values.value(k))
+                                } else {
+                                    T::default()
+                                };
+                                *slot = Some(verdict);
+                                verdict
+                            }
+                            None => T::default(),
+                        }
                     })
                     .collect()
             }
@@ -581,7 +666,6 @@ impl Text {
     /// The kept rows as UTF-8 text, `-` (AWS's "no value", which some converters carry into
     /// Parquet) as null, as the text reader does.
     fn output(&self, keep: Option<&BooleanArray>) -> Result<ArrayRef, arrow::error::ArrowError> {
-        let dashes = self.may_hold(|v| v == "-");
         let kept: ArrayRef = match (self, keep) {
             (Self::Dictionary { array, .. }, Some(keep)) => filter(array, keep)?,
             (Self::Dictionary { array, .. }, None) => Arc::new(array.clone()),
@@ -589,12 +673,12 @@ impl Text {
             (Self::Plain(strings), None) => Arc::new(strings.clone()),
         };
         let text = cast(&kept, &DataType::Utf8)?;
-        if !dashes {
-            return Ok(text);
-        }
         let Some(strings) = text.as_any().downcast_ref::<StringArray>() else {
             return Ok(text);
         };
+        if !strings.iter().any(|v| v == Some("-")) {
+            return Ok(text);
+        }
         Ok(Arc::new(
             strings
                 .iter()
@@ -649,6 +733,7 @@ impl BatchContext<'_> {
         schema: &SchemaRef,
         needed: &[FieldId],
         tally: &mut InputTally,
+        memos: &mut Memos,
     ) -> Result<Option<RecordBatch>, arrow::error::ArrowError> {
         let rows = self.batch.num_rows();
         let selection = self.selection;
@@ -656,7 +741,7 @@ impl BatchContext<'_> {
         let mut keep = vec![true; rows];
 
         // Gaps: counted per ENI, rows only of the gaps table.
-        let gap_kind = gap_kinds(self.batch, fields.log_status);
+        let gap_kind = gap_kinds(self.batch, fields.log_status, &mut memos.gaps);
         // Times are converted only where something looks at them.
         let window = selection.since_ms.is_some() || selection.until_ms.is_some();
         let (starts, ends) = if gap_kind.is_some() || window {
@@ -714,8 +799,9 @@ impl BatchContext<'_> {
         } else {
             &selection.equals[..]
         };
-        for (id, literal) in equalities {
-            for (kept, equal) in keep.iter_mut().zip(equality(self.batch, *id, literal)) {
+        for (i, (id, literal)) in equalities.iter().enumerate() {
+            let equal = equality(self.batch, *id, literal, memos.equality(i));
+            for (kept, equal) in keep.iter_mut().zip(equal) {
                 if *kept && !equal {
                     *kept = false;
                     tally.summary.filtered += 1;
@@ -732,7 +818,7 @@ impl BatchContext<'_> {
             let Some(text) = self.text(id) else {
                 continue;
             };
-            let parsed: Vec<(Option<[u8; 16]>, bool)> = text.judge(|v| {
+            let parsed: Vec<AddressVerdict> = text.judge(memos.address(id), |v| {
                 let ip = parse_ip(v.as_bytes());
                 (ip, ip.is_none() && v != "-")
             });
@@ -839,12 +925,30 @@ mod tests {
             Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap());
         let text = Text::of(&array).expect("a text column");
         let mut judged = 0;
-        let verdicts = text.judge(|v| {
+        let mut memo = Memo::default();
+        let verdicts = text.judge(&mut memo, |v| {
             judged += 1;
             v == "NODATA"
         });
         assert_eq!(verdicts, vec![false, true, false, false]);
         assert_eq!(judged, 2);
+        // The next batch over the same dictionary judges nothing again.
+        let again = text.judge(&mut memo, |_| {
+            judged += 1;
+            true
+        });
+        assert_eq!(again, verdicts);
+        assert_eq!(judged, 2);
+        // Another dictionary with the same length is judged afresh.
+        let other: ArrayRef = Arc::new(
+            DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(vec![Some(1)]),
+                Arc::new(StringArray::from(vec!["x", "NODATA"])),
+            )
+            .unwrap(),
+        );
+        let other = Text::of(&other).unwrap();
+        assert_eq!(other.judge(&mut memo, |v| v == "NODATA"), vec![true]);
         assert_eq!(text.value(1), Some("NODATA"));
         assert_eq!(text.value(2), None);
         let kept = text
