@@ -137,25 +137,6 @@ def host_logs(lines: int, seed: int = 8) -> tuple[Path, Path]:
     return secure, audit
 
 
-def flow_rows(report: Path) -> dict[str, list[str]]:
-    """The timings of a bench/flows.py report: (section, input) → its four times."""
-    rows: dict[str, list[str]] = {}
-    section = ""
-    for line in report.read_text().splitlines():
-        if line.startswith("## Reading"):
-            section = "count"
-        elif line.startswith("## A question"):
-            section = "top 10"
-        elif line.startswith("## "):
-            section = ""
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if section and line.startswith("| ") and cells[0] in ("plain", "gzip", "Parquet"):
-            times = [c.split(" ")[0] + " s" for c in cells if c.endswith(")") and " s (" in c]
-            if len(times) == 4:
-                rows[f"{section}, {cells[0]}"] = times
-    return rows
-
-
 def eastwest(binary: str, threads: int, sql: str, path: Path) -> tuple[float, str]:
     start = time.perf_counter()
     out = subprocess.run([binary, "--quiet", "--threads", str(threads), "query", "--format", "csv", sql, str(path)],
@@ -189,9 +170,6 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--report", default=str(REPO / "BENCHMARKS.md"))
-    parser.add_argument("--flows-before", help="a bench/flows.py report from before a change, to set beside --flows-after")
-    parser.add_argument("--flows-after", help="a bench/flows.py report from after it (same machine)")
-    parser.add_argument("--change", default="the change", help="what changed between the two flow reports")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -249,18 +227,6 @@ def main() -> int:
               "| log | lines | seconds | lines/s | rows |", "|---|---|---|---|---|"]
     for label, e, r in host:
         lines.append(f"| {label} | {args.lines:,} | {e:.3f} | {args.lines / e:,.0f} | {r[0] if r else '?'} |")
-    if args.flows_before and args.flows_after:
-        lines += ["", f"Flow logs before and after {args.change} (`bench/flows.py`, same machine, "
-                  "DuckDB in the same runs as a yardstick for machine noise):", "",
-                  "| query, input | eastwest 1 thread before → after | eastwest 2 threads before → after | DuckDB 1 thread before → after | DuckDB 2 threads before → after |",
-                  "|---|---|---|---|---|"]
-        before, after = flow_rows(Path(args.flows_before)), flow_rows(Path(args.flows_after))
-        for key, old in before.items():
-            new = after.get(key)
-            if new is None:
-                continue
-            cells = [f"{o} → {n}" for o, n in zip(old, new)]
-            lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines += ["", END]
     section = "\n".join(lines)
     report = Path(args.report)
