@@ -37,7 +37,6 @@ import csv
 import datetime
 import gzip
 import io
-import json
 import os
 import platform
 import shutil
