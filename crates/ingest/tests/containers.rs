@@ -573,3 +573,57 @@ fn parquet_row_groups_outside_the_window_are_skipped_by_their_statistics_and_row
     assert_eq!(report.summary().filtered, 1);
     assert_eq!(report.summary().out_of_window, 5);
 }
+
+#[test]
+fn a_gzip_file_large_enough_to_inflate_on_its_own_thread_reads_whole_and_keeps_what_precedes_damage()
+ {
+    // Varied records (a small generator), so that the compressed file passes the 8 MiB above
+    // which inflating moves to a thread of its own.
+    let mut content = String::new();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut lines = 0u64;
+    while content.len() < 48 << 20 {
+        let (a, b, c) = (next(), next(), next());
+        content.push_str(&format!(
+            "2 123456789010 eni-{:08x} 10.{}.{}.{} 172.{}.{}.{} {} {} 6 {} {} 1418530010 1418530070 {} OK\n",
+            a as u32,
+            a >> 40 & 255,
+            a >> 48 & 255,
+            a >> 56,
+            b & 255,
+            b >> 8 & 255,
+            b >> 16 & 255,
+            b >> 24 & 0xffff,
+            b >> 40 & 0xffff,
+            c & 0xffff,
+            c >> 16 & 0xffff_ffff,
+            if c >> 63 == 0 { "ACCEPT" } else { "REJECT" }
+        ));
+        lines += 1;
+    }
+    let packed = gzip(content.as_bytes());
+    assert!(packed.len() > 8 << 20, "{} bytes compressed", packed.len());
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("whole.log.gz"), &packed).expect("write");
+    let whole = read_path(dir.path(), FlowContext::default());
+    assert_eq!(whole.rows() as u64, lines);
+    assert!(whole.report.problems().is_empty());
+
+    let mut broken = packed;
+    broken.truncate(broken.len() * 3 / 4);
+    broken.extend_from_slice(&[0u8; 64]);
+    std::fs::write(dir.path().join("whole.log.gz"), &broken).expect("write");
+    let read = read_path(dir.path(), FlowContext::default());
+    assert_eq!(read.report.summary().files_unreadable, 1);
+    assert!(
+        read.rows() as u64 > lines / 2 && (read.rows() as u64) < lines,
+        "the records before the damage are kept: {} of {lines}",
+        read.rows()
+    );
+}
