@@ -232,6 +232,17 @@ fn aws_parquet_with_groups(path: &std::path::Path, rows_per_group: usize) {
         ])),
         Arc::new(StringArray::from(vec!["OK", "OK", "SKIPDATA", "OK"])),
     ];
+    write_parquet(path, schema, columns, rows_per_group);
+}
+
+/// Writes one batch of `columns` as a Snappy Parquet file with at most `rows_per_group` rows
+/// per row group.
+fn write_parquet(
+    path: &std::path::Path,
+    schema: Arc<Schema>,
+    columns: Vec<ArrayRef>,
+    rows_per_group: usize,
+) {
     let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
     let file = std::fs::File::create(path).expect("create");
     let properties = parquet::file::properties::WriterProperties::builder()
@@ -496,15 +507,7 @@ fn parquet_records(path: &std::path::Path, records: &[(i64, &str, &str)], rows_p
         Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.2))),
         Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.1))),
     ];
-    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
-    let properties = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(rows_per_group))
-        .build();
-    let file = std::fs::File::create(path).expect("create");
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties)).expect("writer");
-    writer.write(&batch).expect("write");
-    writer.close().expect("close");
+    write_parquet(path, schema, columns, rows_per_group);
 }
 
 #[test]

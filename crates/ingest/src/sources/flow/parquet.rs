@@ -188,7 +188,8 @@ pub fn read_parquet<R: ChunkReader + 'static>(
             fields.end,
         ]);
     }
-    if !all_inside {
+    // The window is tested here only when the predicate did not test it while decoding.
+    if !all_inside && !early {
         needed.extend([fields.start, fields.end]);
     }
     needed.sort_unstable();
@@ -317,9 +318,12 @@ pub fn read_parquet<R: ChunkReader + 'static>(
         let context = BatchContext {
             file,
             batch: &batch,
+            numbers: batch
+                .column_by_name(ROW_NUMBER)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>()),
             fields: &fields,
             selection,
-            equalities_done: early,
+            filtered_while_decoding: early,
         };
         last_row = context.file_row(batch.num_rows().saturating_sub(1));
         match context.rows(schema, &needed, tally, &mut memos) {
@@ -692,10 +696,12 @@ impl Text {
 struct BatchContext<'a> {
     file: &'a str,
     batch: &'a RecordBatch,
+    /// Each row's 0-based row in the file (the reader's row-number column).
+    numbers: Option<&'a Int64Array>,
     fields: &'a Fields,
     selection: &'a RowSelection,
-    /// The pushed-down equalities were tested while decoding.
-    equalities_done: bool,
+    /// The time window and the pushed-down equalities were tested while decoding.
+    filtered_while_decoding: bool,
 }
 
 impl BatchContext<'_> {
@@ -705,9 +711,7 @@ impl BatchContext<'_> {
 
     /// The 0-based file row of the batch's `row`.
     fn file_row(&self, row: usize) -> u64 {
-        self.batch
-            .column_by_name(ROW_NUMBER)
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+        self.numbers
             .filter(|numbers| row < numbers.len())
             .map_or(row as u64, |numbers| {
                 u64::try_from(numbers.value(row)).unwrap_or(0)
@@ -743,7 +747,8 @@ impl BatchContext<'_> {
         // Gaps: counted per ENI, rows only of the gaps table.
         let gap_kind = gap_kinds(self.batch, fields.log_status, &mut memos.gaps);
         // Times are converted only where something looks at them.
-        let window = selection.since_ms.is_some() || selection.until_ms.is_some();
+        let window = !self.filtered_while_decoding
+            && (selection.since_ms.is_some() || selection.until_ms.is_some());
         let (starts, ends) = if gap_kind.is_some() || window {
             (self.times(fields.start), self.times(fields.end))
         } else {
@@ -794,7 +799,7 @@ impl BatchContext<'_> {
 
         // Pushed-down equalities (a field the file lacks is null and equals nothing), unless
         // tested while decoding.
-        let equalities = if self.equalities_done {
+        let equalities = if self.filtered_while_decoding {
             &[][..]
         } else {
             &selection.equals[..]
