@@ -251,10 +251,26 @@ impl Engine {
         resolver: Option<&Resolver>,
     ) -> Result<Vec<RecordBatch>, EngineError> {
         // No traffic still makes a table with the columns, so detectors run and find nothing.
-        let batches = self
-            .collect_table(&connections::aggregation_sql(window_ms))
-            .await?;
+        let batches = connections::fold::build(&self.context, window_ms).await?;
         Ok(connections::enrich(&batches, resolver)?)
+    }
+
+    /// The `connections` rows before enrichment as [`connections::aggregation_sql`] computes
+    /// them: slower than [`Engine::build_connections`]'s fold, and its specification.
+    pub async fn connections_by_sql(
+        &self,
+        window_ms: i64,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        self.collect_table(&connections::aggregation_sql(window_ms))
+            .await
+    }
+
+    /// The `connections` rows before enrichment, as [`Engine::build_connections`] folds them.
+    pub async fn connections_folded(
+        &self,
+        window_ms: i64,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        Ok(connections::fold::build(&self.context, window_ms).await?)
     }
 
     /// Runs a query for a table's rows: its non-empty batches, or one empty batch with the

@@ -34,6 +34,8 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf}
 use eastwest_inventory::Resolver;
 
 use crate::enrich::side_columns;
+
+pub mod fold;
 use crate::udf::address_text;
 
 /// The default window: one hour keeps the table small and still places a scan or a transfer

@@ -1,0 +1,911 @@
+//! The streaming aggregation that builds `connections`: the flow records folded into one entry
+//! per window, protocol, client, server and server port as they are read, each entry holding
+//! a sum per logging ENI.
+//!
+//! It computes what [`aggregation_sql`](super::aggregation_sql) says, which stays the
+//! specification (a test compares the two on every scenario of the simulator and on the
+//! samples). The SQL runs two hash aggregations over every record, one of them with a
+//! `count(DISTINCT ...)` and two ordered `first_value`s, and held about 800 MiB at 5 M
+//! records; the fold reads each record once, keeps one entry per connection with its ENIs
+//! inline, and its memory grows with connections, not records. What depends only on the
+//! aggregated values (attempts, answered, failed, the ENI list, the order) is still SQL, over
+//! the folded rows.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int64Array,
+    RecordBatch, StringArray, UInt64Array,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{
+    DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMillisecondType,
+    UInt64Type,
+};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+
+use super::client_is_source;
+
+/// The columns the fold reads from `flows`.
+const SCAN_SQL: &str = "SELECT start, \"end\", protocol, interface_id, vpc_id, action, tcp_flags, \
+    packets, bytes, source_file, source_line, src_ip, dst_ip, srcport, dstport FROM flows";
+
+/// The name the folded rows are registered under while the final SQL runs over them.
+const FOLDED_TABLE: &str = "eastwest_connections_folded";
+
+/// Past this many distinct client ports an entry keeps them in a hash set instead of a sorted
+/// vector (insertion into a sorted vector moves up to this many ports).
+const PORTS_INLINE: usize = 128;
+
+/// Memory is reserved from the session's pool in steps of this many bytes.
+const RESERVE_STEP: usize = 8 << 20;
+
+/// Builds the `connections` rows (before enrichment) from `flows` in `context`: folds every
+/// partition of the scan on a task of its own, merges the partitions' entries, and orders and
+/// finishes the rows with SQL. Memory is reserved from the session's pool as entries grow, so
+/// `--memory-limit` bounds this step like the others.
+pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<RecordBatch>> {
+    let window_ms = window_ms.max(1_000);
+    let frame = context.sql(SCAN_SQL).await?;
+    let streams = frame.execute_stream_partitioned().await?;
+    let pool = Arc::clone(&context.runtime_env().memory_pool);
+    let mut tasks = Vec::with_capacity(streams.len());
+    for (partition, stream) in streams.into_iter().enumerate() {
+        let reservation =
+            MemoryConsumer::new(format!("connections fold[{partition}]")).register(&pool);
+        tasks.push(tokio::spawn(fold_stream(stream, window_ms, reservation)));
+    }
+    let mut folds = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let fold = task.await.map_err(|e| {
+            DataFusionError::Execution(format!("connections: a fold failed: {e}"))
+        })??;
+        folds.push(fold);
+    }
+    let mut merged = folds.pop().unwrap_or_else(|| Fold::new(window_ms, None));
+    for fold in folds {
+        merged.absorb(fold)?;
+    }
+    tracing::info!(
+        connections = merged.entries.len(),
+        mib = merged.bytes() >> 20,
+        "Flows folded into connections."
+    );
+    let batch = merged.into_batch()?;
+    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    context.deregister_table(FOLDED_TABLE)?;
+    context.register_table(FOLDED_TABLE, Arc::new(table))?;
+    let finished = async {
+        let frame = context.sql(&finish_sql()).await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let mut batches = frame.collect().await?;
+        batches.retain(|b| b.num_rows() > 0);
+        if batches.is_empty() {
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        Ok(batches)
+    }
+    .await;
+    context.deregister_table(FOLDED_TABLE)?;
+    finished
+}
+
+async fn fold_stream(
+    mut stream: SendableRecordBatchStream,
+    window_ms: i64,
+    reservation: MemoryReservation,
+) -> Result<Fold> {
+    let mut fold = Fold::new(window_ms, Some(reservation));
+    while let Some(batch) = stream.next().await {
+        fold.add(&batch?)?;
+    }
+    Ok(fold)
+}
+
+/// What identifies a connection: window, protocol, client, server, server port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    window: i64,
+    protocol: Option<i32>,
+    client: [u8; 16],
+    server: [u8; 16],
+    port: Option<i32>,
+}
+
+/// Distinct client ports: a sorted vector while small, a set past [`PORTS_INLINE`].
+#[derive(Debug, Default)]
+enum Ports {
+    #[default]
+    None,
+    Few(Vec<i32>),
+    #[allow(
+        clippy::box_collection,
+        reason = "boxed, the set is 8 bytes in every entry instead of 40; most have none"
+    )]
+    Many(Box<std::collections::HashSet<i32, foldhash::fast::RandomState>>),
+}
+
+impl Ports {
+    /// Adds a port; returns the bytes this added to the heap, roughly.
+    fn insert(&mut self, port: i32) -> usize {
+        match self {
+            Ports::None => {
+                *self = Ports::Few(vec![port]);
+                4 * 4
+            }
+            Ports::Few(ports) => match ports.binary_search(&port) {
+                Ok(_) => 0,
+                Err(at) if ports.len() < PORTS_INLINE => {
+                    let before = ports.capacity();
+                    ports.insert(at, port);
+                    4 * (ports.capacity() - before)
+                }
+                Err(_) => {
+                    let mut set: std::collections::HashSet<i32, foldhash::fast::RandomState> =
+                        ports.iter().copied().collect();
+                    set.insert(port);
+                    let bytes = 8 * set.capacity();
+                    *self = Ports::Many(Box::new(set));
+                    bytes
+                }
+            },
+            Ports::Many(set) => {
+                let before = set.capacity();
+                set.insert(port);
+                8 * (set.capacity() - before)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ports::None => 0,
+            Ports::Few(ports) => ports.len(),
+            Ports::Many(set) => set.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = i32> + '_> {
+        match self {
+            Ports::None => Box::new(std::iter::empty()),
+            Ports::Few(ports) => Box::new(ports.iter().copied()),
+            Ports::Many(set) => Box::new(set.iter().copied()),
+        }
+    }
+}
+
+/// The larger of two nullable values, nulls ignored (SQL's `max`).
+fn max_option<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Indexes into [`PerEni::volumes`].
+const PACKETS_OUT: usize = 0;
+const BYTES_OUT: usize = 1;
+const PACKETS_IN: usize = 2;
+const BYTES_IN: usize = 3;
+/// Bits of [`PerEni::valid`] after the four volumes'.
+const LAST_VALID: u8 = 1 << 4;
+const FLAGGED: u8 = 1 << 5;
+
+/// The sums over one logging ENI's records of a connection (the `per_eni` step of the SQL).
+/// Kept small (about 130 bytes), because there are one or two per connection: counts are
+/// 32-bit (saturating), and nullable values are a value and a bit of `valid`.
+#[derive(Debug)]
+struct PerEni {
+    eni: Option<u32>,
+    vpc: Option<u32>,
+    ports: Ports,
+    syn: u32,
+    syn_ack: u32,
+    rst: u32,
+    rejected: u32,
+    accepted: u32,
+    /// The earliest record's file (by start, line, file: the evidence a finding cites); its
+    /// start is `first`.
+    file: u32,
+    /// Bits 0 to 3: the volume of that index is not null (SQL's `sum` is null until a value is
+    /// added); [`LAST_VALID`]; [`FLAGGED`] (a record had TCP flags).
+    valid: u8,
+    /// Packets and bytes each way, wrapping like DataFusion's `sum`.
+    volumes: [i64; 4],
+    first: i64,
+    last: i64,
+    line: u64,
+}
+
+impl PerEni {
+    fn new(eni: Option<u32>, start: i64, line: u64, file: u32) -> Self {
+        Self {
+            eni,
+            vpc: None,
+            ports: Ports::None,
+            syn: 0,
+            syn_ack: 0,
+            rst: 0,
+            rejected: 0,
+            accepted: 0,
+            file,
+            valid: 0,
+            volumes: [0; 4],
+            first: start,
+            last: 0,
+            line,
+        }
+    }
+
+    fn add_volume(&mut self, at: usize, value: Option<i64>) {
+        if let Some(v) = value {
+            self.volumes[at] = self.volumes[at].wrapping_add(v);
+            self.valid |= 1 << at;
+        }
+    }
+
+    fn volume(&self, at: usize) -> Option<i64> {
+        (self.valid & (1 << at) != 0).then_some(self.volumes[at])
+    }
+
+    fn last(&self) -> Option<i64> {
+        (self.valid & LAST_VALID != 0).then_some(self.last)
+    }
+
+    fn add_last(&mut self, end: Option<i64>) {
+        if let Some(end) = max_option(self.last(), end) {
+            self.last = end;
+            self.valid |= LAST_VALID;
+        }
+    }
+
+    /// The sample as an ordering key: (start, line, file name).
+    fn sample<'a>(&self, files: &'a Interner) -> (i64, u64, &'a str) {
+        (self.first, self.line, files.name(self.file))
+    }
+}
+
+/// Text values (ENI ids, VPC ids, file names) interned to numbers, so entries hold no strings.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<Arc<str>, u32, foldhash::fast::RandomState>,
+    names: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, text: &str) -> Result<u32> {
+        if let Some(id) = self.ids.get(text) {
+            return Ok(*id);
+        }
+        let id = u32::try_from(self.names.len()).map_err(|_| {
+            DataFusionError::ResourcesExhausted("connections: more than 2^32 distinct names".into())
+        })?;
+        let name: Arc<str> = Arc::from(text);
+        self.names.push(Arc::clone(&name));
+        self.ids.insert(name, id);
+        Ok(id)
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// The ids `other`'s names have here, adding the names this one lacks.
+    fn translate(&mut self, other: &Interner) -> Result<Vec<u32>> {
+        other.names.iter().map(|name| self.id(name)).collect()
+    }
+}
+
+/// One partition's entries, or all of them once merged.
+struct Fold {
+    window_ms: i64,
+    entries: Entries,
+    enis: Interner,
+    vpcs: Interner,
+    files: Interner,
+    /// Heap bytes the entries hold besides their slots (ports, a third ENI), roughly.
+    heap: usize,
+    reservation: Option<MemoryReservation>,
+}
+
+/// A connection's logging ENIs: two inline (the client's and the server's), a NAT gateway's
+/// third on the heap.
+type Enis = smallvec::SmallVec<[PerEni; 2]>;
+
+/// Bytes a spill to the heap costs per ENI.
+const ENI_BYTES: usize = std::mem::size_of::<PerEni>();
+
+/// Slots per chunk of [`Entries`].
+const CHUNK: usize = 1 << 14;
+
+/// The connections' sums, by key. The hash table holds only keys and slot numbers (64 bytes a
+/// bucket), and the slots are in chunks that never move: a table of the slots themselves
+/// doubles through a copy of everything when it grows, and its empty buckets are as large as
+/// full ones, which held the peak at about three times the entries' size.
+#[derive(Default)]
+struct Entries {
+    index: HashMap<Key, u32, foldhash::fast::RandomState>,
+    chunks: Vec<Vec<Enis>>,
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The slot of `key`, made empty when new, and whether it is new.
+    fn slot(&mut self, key: Key) -> Result<(&mut Enis, bool)> {
+        let next = self.index.len();
+        let mut new = false;
+        let at = *self.index.entry(key).or_insert_with(|| {
+            new = true;
+            next as u32
+        });
+        if new {
+            if next >= u32::MAX as usize {
+                return Err(DataFusionError::ResourcesExhausted(
+                    "connections: more than 2^32 connections".into(),
+                ));
+            }
+            if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+                self.chunks.push(Vec::with_capacity(CHUNK));
+            }
+            if let Some(chunk) = self.chunks.last_mut() {
+                chunk.push(Enis::new());
+            }
+        }
+        let at = at as usize;
+        Ok((&mut self.chunks[at / CHUNK][at % CHUNK], new))
+    }
+
+    /// The table's and the chunks' bytes.
+    fn bytes(&self) -> usize {
+        self.index.capacity() * (std::mem::size_of::<(Key, u32)>() + 1)
+            + self.chunks.len() * CHUNK * std::mem::size_of::<Enis>()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Key, &Enis)> {
+        self.index.iter().map(|(key, at)| {
+            (
+                key,
+                &self.chunks[*at as usize / CHUNK][*at as usize % CHUNK],
+            )
+        })
+    }
+
+    fn into_iter(mut self) -> impl Iterator<Item = (Key, Enis)> {
+        let index = std::mem::take(&mut self.index);
+        index.into_iter().map(move |(key, at)| {
+            let at = at as usize;
+            (
+                key,
+                std::mem::take(&mut self.chunks[at / CHUNK][at % CHUNK]),
+            )
+        })
+    }
+}
+
+/// The columns of one batch of `flows`, typed.
+struct Columns<'a> {
+    start: &'a datafusion::arrow::array::PrimitiveArray<TimestampMillisecondType>,
+    end: &'a datafusion::arrow::array::PrimitiveArray<TimestampMillisecondType>,
+    protocol: &'a datafusion::arrow::array::PrimitiveArray<Int32Type>,
+    tcp_flags: &'a datafusion::arrow::array::PrimitiveArray<Int32Type>,
+    packets: &'a datafusion::arrow::array::PrimitiveArray<Int64Type>,
+    bytes: &'a datafusion::arrow::array::PrimitiveArray<Int64Type>,
+    line: &'a datafusion::arrow::array::PrimitiveArray<UInt64Type>,
+    srcport: &'a datafusion::arrow::array::PrimitiveArray<Int32Type>,
+    dstport: &'a datafusion::arrow::array::PrimitiveArray<Int32Type>,
+    src: &'a datafusion::arrow::array::FixedSizeBinaryArray,
+    dst: &'a datafusion::arrow::array::FixedSizeBinaryArray,
+}
+
+fn wrong(what: &str) -> DataFusionError {
+    DataFusionError::Execution(format!(
+        "connections: flows column {what} has an unexpected type"
+    ))
+}
+
+/// A text column as plain UTF-8, whichever string type the scan produced.
+fn text(batch: &RecordBatch, name: &str) -> Result<StringArray> {
+    let column = batch.column_by_name(name).ok_or_else(|| wrong(name))?;
+    let column = if column.data_type() == &DataType::Utf8 {
+        Arc::clone(column)
+    } else {
+        cast(column, &DataType::Utf8)?
+    };
+    column
+        .as_string_opt::<i32>()
+        .cloned()
+        .ok_or_else(|| wrong(name))
+}
+
+impl Fold {
+    fn new(window_ms: i64, reservation: Option<MemoryReservation>) -> Self {
+        Self {
+            window_ms,
+            entries: Entries::default(),
+            enis: Interner::default(),
+            vpcs: Interner::default(),
+            files: Interner::default(),
+            heap: 0,
+            reservation,
+        }
+    }
+
+    /// Accounts for `added` more bytes, reserving from the pool a step at a time; fails with
+    /// "Resources exhausted" when the pool has no more to give.
+    /// Bytes held, roughly: slots, table and heap.
+    fn bytes(&self) -> usize {
+        self.entries.bytes() + self.heap
+    }
+
+    fn grow(&mut self, added: usize) -> Result<()> {
+        self.heap += added;
+        let bytes = self.bytes();
+        if let Some(reservation) = &mut self.reservation
+            && bytes > reservation.size()
+        {
+            let want = bytes + RESERVE_STEP - reservation.size();
+            reservation.try_grow(want).map_err(|e| {
+                DataFusionError::ResourcesExhausted(format!(
+                    "building connections ({} connections so far): {e}; \
+                     raise --memory-limit or read fewer days at once (--since/--until)",
+                    self.entries.len()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, batch: &RecordBatch) -> Result<()> {
+        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| wrong(name));
+        let c = Columns {
+            start: column("start")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("start"))?,
+            end: column("end")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("end"))?,
+            protocol: column("protocol")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("protocol"))?,
+            tcp_flags: column("tcp_flags")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("tcp_flags"))?,
+            packets: column("packets")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("packets"))?,
+            bytes: column("bytes")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("bytes"))?,
+            line: column("source_line")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("source_line"))?,
+            srcport: column("srcport")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("srcport"))?,
+            dstport: column("dstport")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("dstport"))?,
+            src: column("src_ip")?
+                .as_fixed_size_binary_opt()
+                .ok_or_else(|| wrong("src_ip"))?,
+            dst: column("dst_ip")?
+                .as_fixed_size_binary_opt()
+                .ok_or_else(|| wrong("dst_ip"))?,
+        };
+        let interface = text(batch, "interface_id")?;
+        let vpc = text(batch, "vpc_id")?;
+        let action = text(batch, "action")?;
+        // File names are a dictionary: each distinct value is interned once per batch.
+        let file_ids: Vec<u32> = {
+            let files = column("source_file")?;
+            match files.as_dictionary_opt::<Int32Type>() {
+                Some(dictionary) => {
+                    let values = dictionary
+                        .values()
+                        .as_string_opt::<i32>()
+                        .ok_or_else(|| wrong("source_file"))?;
+                    let ids: Vec<u32> = (0..values.len())
+                        .map(|i| self.files.id(values.value(i)))
+                        .collect::<Result<_>>()?;
+                    dictionary
+                        .keys()
+                        .iter()
+                        .map(|k| match k.and_then(|k| ids.get(k as usize)) {
+                            Some(id) => Ok(*id),
+                            None => self.files.id(""),
+                        })
+                        .collect::<Result<_>>()?
+                }
+                None => {
+                    let names = text(batch, "source_file")?;
+                    (0..batch.num_rows())
+                        .map(|i| {
+                            self.files.id(if names.is_valid(i) {
+                                names.value(i)
+                            } else {
+                                ""
+                            })
+                        })
+                        .collect::<Result<_>>()?
+                }
+            }
+        };
+        let value = |a: &dyn Array, i: usize| a.is_valid(i);
+        for (i, &file) in file_ids.iter().enumerate() {
+            if !(value(c.src, i) && value(c.dst, i) && value(c.start, i)) {
+                continue;
+            }
+            let start = c.start.value(i);
+            let flags = value(c.tcp_flags, i).then(|| c.tcp_flags.value(i));
+            let protocol = value(c.protocol, i).then(|| c.protocol.value(i));
+            let sport = value(c.srcport, i).then(|| c.srcport.value(i));
+            let dport = value(c.dstport, i).then(|| c.dstport.value(i));
+            let verb = value(&action, i).then(|| action.value(i));
+            let rejected = verb == Some("REJECT");
+            let (src, dst) = (c.src.value(i), c.dst.value(i));
+            let fwd = client_is_source(flags, rejected, sport, dport, src, dst);
+            let (client, server) = if fwd { (src, dst) } else { (dst, src) };
+            let key = Key {
+                window: start - start % self.window_ms,
+                protocol,
+                client: client.try_into().map_err(|_| wrong("src_ip"))?,
+                server: server.try_into().map_err(|_| wrong("dst_ip"))?,
+                port: if fwd { dport } else { sport },
+            };
+            let eni = if value(&interface, i) {
+                Some(self.enis.id(interface.value(i))?)
+            } else {
+                None
+            };
+            let line = if value(c.line, i) { c.line.value(i) } else { 0 };
+            let mut added = 0;
+            let (list, new) = self.entries.slot(key)?;
+            let at = match list.iter().position(|e| e.eni == eni) {
+                Some(at) => at,
+                None => {
+                    if list.len() == list.inline_size() {
+                        added += ENI_BYTES * (list.len() + 1);
+                    }
+                    list.push(PerEni::new(eni, start, line, file));
+                    list.len() - 1
+                }
+            };
+            let entry = &mut list[at];
+            if value(&vpc, i) {
+                let name = vpc.value(i);
+                let keep = match entry.vpc {
+                    Some(id) => self.vpcs.name(id) >= name,
+                    None => false,
+                };
+                if !keep {
+                    entry.vpc = Some(self.vpcs.id(name)?);
+                }
+            }
+            if flags.is_some() {
+                entry.valid |= FLAGGED;
+            }
+            // Without TCP flags a connection is known by its client port; with them, by its SYN.
+            if (flags.is_none() || protocol.is_some_and(|p| p != 6))
+                && let Some(port) = if fwd { sport } else { dport }
+            {
+                added += entry.ports.insert(port);
+            }
+            if let Some(f) = flags {
+                if fwd && f & 2 == 2 {
+                    entry.syn = entry.syn.saturating_add(1);
+                }
+                if !fwd && f & 18 == 18 {
+                    entry.syn_ack = entry.syn_ack.saturating_add(1);
+                }
+                if !fwd && f & 4 == 4 {
+                    entry.rst = entry.rst.saturating_add(1);
+                }
+            }
+            if rejected {
+                entry.rejected = entry.rejected.saturating_add(1);
+            }
+            if verb == Some("ACCEPT") {
+                entry.accepted = entry.accepted.saturating_add(1);
+            }
+            let packets = value(c.packets, i).then(|| c.packets.value(i));
+            let bytes = value(c.bytes, i).then(|| c.bytes.value(i));
+            // The SQL sums `CASE WHEN fwd THEN packets ELSE 0 END`: the other direction adds 0,
+            // which makes the sum not null.
+            let (out, back) = if fwd {
+                ((packets, bytes), (Some(0), Some(0)))
+            } else {
+                ((Some(0), Some(0)), (packets, bytes))
+            };
+            entry.add_volume(PACKETS_OUT, out.0);
+            entry.add_volume(BYTES_OUT, out.1);
+            entry.add_volume(PACKETS_IN, back.0);
+            entry.add_volume(BYTES_IN, back.1);
+            entry.add_last(value(c.end, i).then(|| c.end.value(i)));
+            if (start, line, self.files.name(file)) < entry.sample(&self.files) {
+                entry.first = start;
+                entry.line = line;
+                entry.file = file;
+            }
+            if added > 0 || new {
+                self.grow(added)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves `other`'s entries into this one, merging the sums of an ENI both saw.
+    fn absorb(&mut self, other: Fold) -> Result<()> {
+        let enis = self.enis.translate(&other.enis)?;
+        let vpcs = self.vpcs.translate(&other.vpcs)?;
+        let files = self.files.translate(&other.files)?;
+        let mut added = 0;
+        for (key, list) in other.entries.into_iter() {
+            let (mine, _) = self.entries.slot(key)?;
+            for mut theirs in list {
+                theirs.eni = theirs.eni.map(|id| enis[id as usize]);
+                theirs.vpc = theirs.vpc.map(|id| vpcs[id as usize]);
+                theirs.file = files[theirs.file as usize];
+                match mine.iter_mut().find(|e| e.eni == theirs.eni) {
+                    None => {
+                        if mine.len() == mine.inline_size() {
+                            added += ENI_BYTES * (mine.len() + 1);
+                        }
+                        mine.push(theirs);
+                    }
+                    Some(e) => {
+                        e.vpc = match (e.vpc, theirs.vpc) {
+                            (Some(a), Some(b)) => Some(if self.vpcs.name(a) >= self.vpcs.name(b) {
+                                a
+                            } else {
+                                b
+                            }),
+                            (a, b) => a.or(b),
+                        };
+                        e.valid |= theirs.valid & FLAGGED;
+                        for port in theirs.ports.iter() {
+                            added += e.ports.insert(port);
+                        }
+                        e.syn = e.syn.saturating_add(theirs.syn);
+                        e.syn_ack = e.syn_ack.saturating_add(theirs.syn_ack);
+                        e.rst = e.rst.saturating_add(theirs.rst);
+                        e.rejected = e.rejected.saturating_add(theirs.rejected);
+                        e.accepted = e.accepted.saturating_add(theirs.accepted);
+                        for at in [PACKETS_OUT, BYTES_OUT, PACKETS_IN, BYTES_IN] {
+                            e.add_volume(at, theirs.volume(at));
+                        }
+                        e.add_last(theirs.last());
+                        if theirs.sample(&self.files) < e.sample(&self.files) {
+                            e.first = theirs.first;
+                            e.line = theirs.line;
+                            e.file = theirs.file;
+                        }
+                    }
+                }
+            }
+        }
+        self.grow(added)
+    }
+
+    /// One row per connection: the per-ENI sums combined as the SQL's second step does (the
+    /// same packets counted on two ENIs are one set of packets: the largest count is kept;
+    /// rejections are summed, because each ENI rejects what it saw).
+    fn into_batch(self) -> Result<RecordBatch> {
+        let rows = self.entries.len();
+        let mut window = Vec::with_capacity(rows);
+        let mut protocol = Vec::with_capacity(rows);
+        let mut client = FixedSizeBinaryBuilder::with_capacity(rows, 16);
+        let mut server = FixedSizeBinaryBuilder::with_capacity(rows, 16);
+        let mut port = Vec::with_capacity(rows);
+        let mut vpc: Vec<Option<&str>> = Vec::with_capacity(rows);
+        let mut eni_min: Vec<Option<&str>> = Vec::with_capacity(rows);
+        let mut eni_max: Vec<Option<&str>> = Vec::with_capacity(rows);
+        let mut flagged = Vec::with_capacity(rows);
+        let mut client_ports = Vec::with_capacity(rows);
+        let (mut syn, mut syn_ack, mut rst) = (
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+        );
+        let (mut rejected, mut accepted) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        let mut volumes: [Vec<Option<i64>>; 4] = std::array::from_fn(|_| Vec::with_capacity(rows));
+        let (mut first, mut last) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        let (mut sample_file, mut sample_line) =
+            (Vec::<i32>::with_capacity(rows), Vec::with_capacity(rows));
+        for (key, list) in self.entries.iter() {
+            window.push(key.window);
+            protocol.push(key.protocol);
+            client.append_value(key.client)?;
+            server.append_value(key.server)?;
+            port.push(key.port);
+            vpc.push(bounds(list.iter().filter_map(|e| e.vpc), &self.vpcs).1);
+            let (lo, hi) = bounds(list.iter().filter_map(|e| e.eni), &self.enis);
+            eni_min.push(lo);
+            eni_max.push(hi);
+            flagged.push(i64::from(list.iter().any(|e| e.valid & FLAGGED != 0)));
+            client_ports.push(list.iter().map(|e| e.ports.len() as i64).max().unwrap_or(0));
+            let most = |count: fn(&PerEni) -> u32| {
+                list.iter().map(|e| i64::from(count(e))).max().unwrap_or(0)
+            };
+            syn.push(most(|e| e.syn));
+            syn_ack.push(most(|e| e.syn_ack));
+            rst.push(most(|e| e.rst));
+            rejected.push(list.iter().map(|e| i64::from(e.rejected)).sum::<i64>());
+            accepted.push(most(|e| e.accepted));
+            for (at, volume) in volumes.iter_mut().enumerate() {
+                volume.push(list.iter().fold(None, |m, e| max_option(m, e.volume(at))));
+            }
+            last.push(list.iter().fold(None, |m, e| max_option(m, e.last())));
+            let sample = list
+                .iter()
+                .min_by(|a, b| a.sample(&self.files).cmp(&b.sample(&self.files)));
+            first.push(sample.map_or(0, |s| s.first));
+            sample_line.push(sample.map_or(0, |s| s.line));
+            sample_file.push(sample.map_or(0, |s| s.file as i32));
+        }
+        let time = || DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+        let [packets_out, bytes_out, packets_in, bytes_in] = volumes;
+        let names = StringArray::from_iter_values(self.files.names.iter().map(|n| &**n));
+        let files =
+            DictionaryArray::<Int32Type>::try_new(Int32Array::from(sample_file), Arc::new(names))?;
+        let columns: Vec<(&str, DataType, ArrayRef)> = vec![
+            (
+                "window_ms",
+                DataType::Int64,
+                Arc::new(Int64Array::from(window)),
+            ),
+            (
+                "protocol",
+                DataType::Int32,
+                Arc::new(Int32Array::from(protocol)),
+            ),
+            (
+                "client_ip",
+                DataType::FixedSizeBinary(16),
+                Arc::new(client.finish()),
+            ),
+            (
+                "server_ip",
+                DataType::FixedSizeBinary(16),
+                Arc::new(server.finish()),
+            ),
+            (
+                "server_port",
+                DataType::Int32,
+                Arc::new(Int32Array::from(port)),
+            ),
+            ("vpc_id", DataType::Utf8, Arc::new(StringArray::from(vpc))),
+            (
+                "eni_min",
+                DataType::Utf8,
+                Arc::new(StringArray::from(eni_min)),
+            ),
+            (
+                "eni_max",
+                DataType::Utf8,
+                Arc::new(StringArray::from(eni_max)),
+            ),
+            (
+                "flagged",
+                DataType::Int64,
+                Arc::new(Int64Array::from(flagged)),
+            ),
+            (
+                "client_ports",
+                DataType::Int64,
+                Arc::new(Int64Array::from(client_ports)),
+            ),
+            ("syn", DataType::Int64, Arc::new(Int64Array::from(syn))),
+            (
+                "syn_ack",
+                DataType::Int64,
+                Arc::new(Int64Array::from(syn_ack)),
+            ),
+            ("rst", DataType::Int64, Arc::new(Int64Array::from(rst))),
+            (
+                "rejected",
+                DataType::Int64,
+                Arc::new(Int64Array::from(rejected)),
+            ),
+            (
+                "accepted",
+                DataType::Int64,
+                Arc::new(Int64Array::from(accepted)),
+            ),
+            (
+                "packets_out",
+                DataType::Int64,
+                Arc::new(Int64Array::from(packets_out)),
+            ),
+            (
+                "bytes_out",
+                DataType::Int64,
+                Arc::new(Int64Array::from(bytes_out)),
+            ),
+            (
+                "packets_in",
+                DataType::Int64,
+                Arc::new(Int64Array::from(packets_in)),
+            ),
+            (
+                "bytes_in",
+                DataType::Int64,
+                Arc::new(Int64Array::from(bytes_in)),
+            ),
+            (
+                "first_seen",
+                time(),
+                Arc::new(
+                    datafusion::arrow::array::TimestampMillisecondArray::from(first)
+                        .with_timezone("UTC"),
+                ),
+            ),
+            (
+                "last_seen",
+                time(),
+                Arc::new(
+                    datafusion::arrow::array::TimestampMillisecondArray::from(last)
+                        .with_timezone("UTC"),
+                ),
+            ),
+            // File names are long and repeat: a dictionary until the final projection.
+            ("sample_file", files.data_type().clone(), Arc::new(files)),
+            (
+                "sample_line",
+                DataType::UInt64,
+                Arc::new(UInt64Array::from(sample_line)),
+            ),
+        ];
+        let schema: SchemaRef = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(name, kind, _)| Field::new(*name, kind.clone(), true))
+                .collect::<Vec<_>>(),
+        ));
+        Ok(RecordBatch::try_new(
+            schema,
+            columns.into_iter().map(|(_, _, array)| array).collect(),
+        )?)
+    }
+}
+
+/// The least and greatest of interned names (SQL's `min` and `max` of text), nulls ignored.
+fn bounds(ids: impl Iterator<Item = u32>, interner: &Interner) -> (Option<&str>, Option<&str>) {
+    ids.map(|id| interner.name(id)).fold(
+        (None, None),
+        |(lo, hi): (Option<&str>, Option<&str>), n| {
+            (
+                Some(lo.map_or(n, |l| l.min(n))),
+                Some(hi.map_or(n, |h| h.max(n))),
+            )
+        },
+    )
+}
+
+/// The SQL's second step over the folded rows: what depends on the combined values, and the
+/// order. Expressions are [`aggregation_sql`](super::aggregation_sql)'s with each `max(x)`
+/// already taken.
+fn finish_sql() -> String {
+    format!(
+        "SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_start,
+       window_ms, protocol, client_ip, server_ip, server_port, vpc_id,
+       CASE WHEN eni_min = eni_max THEN eni_min ELSE concat(eni_min, ' ', eni_max) END AS enis,
+       CASE WHEN protocol = 6 AND flagged > 0 THEN syn ELSE client_ports END AS attempts,
+       syn, syn_ack, rst, rejected, accepted, packets_out, bytes_out, packets_in, bytes_in,
+       first_seen, last_seen,
+       (packets_in > 0 AND bytes_in > 64 * packets_in AND (syn_ack > 0 OR syn = 0)) AS answered,
+       (rejected > 0 OR rst > 0 OR (syn > 0 AND syn_ack = 0)
+        OR ((packets_in = 0 OR bytes_in <= 64 * packets_in)
+            AND packets_out <= 3 * greatest(syn, client_ports, 1))) AS failed,
+       arrow_cast(sample_file, 'Utf8') AS sample_file, sample_line
+FROM {FOLDED_TABLE}
+ORDER BY window_ms, client_ip, server_ip, server_port, protocol"
+    )
+}
