@@ -12,6 +12,7 @@
 //! the folded rows.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -42,42 +43,78 @@ const FOLDED_TABLE: &str = "eastwest_connections_folded";
 /// vector (insertion into a sorted vector moves up to this many ports).
 const PORTS_INLINE: usize = 128;
 
+/// The hash that assigns connections to shards: fixed, and apart from the tables' own (random)
+/// hashes, so that each shard's table still spreads its keys over all its buckets.
+static SHARDING: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x5eed);
+
 /// Memory is reserved from the session's pool in steps of this many bytes.
 const RESERVE_STEP: usize = 8 << 20;
 
-/// Builds the `connections` rows (before enrichment) from `flows` in `context`: folds every
-/// partition of the scan on a task of its own, merges the partitions' entries, and orders and
-/// finishes the rows with SQL. Memory is reserved from the session's pool as entries grow, so
-/// `--memory-limit` bounds this step like the others.
+/// Builds the `connections` rows (before enrichment) from `flows` in `context`, and orders and
+/// finishes them with SQL. The scan's partitions parse in parallel; their batches go to every
+/// one of as many folds as there are partitions, and each fold keeps the connections whose key
+/// hashes to it. Folds of the partitions' own records would each hold nearly every connection
+/// (an hour's connections are in all of its files) and then have to be merged: sharded by key,
+/// the connections are held once and the folds' rows are disjoint. Memory is reserved from the
+/// session's pool as entries grow, so `--memory-limit` bounds this step like the others.
 pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<RecordBatch>> {
     let window_ms = window_ms.max(1_000);
     let frame = context.sql(SCAN_SQL).await?;
     let streams = frame.execute_stream_partitioned().await?;
+    let shards = streams.len().max(1);
     let pool = Arc::clone(&context.runtime_env().memory_pool);
-    let mut tasks = Vec::with_capacity(streams.len());
-    for (partition, stream) in streams.into_iter().enumerate() {
-        let reservation =
-            MemoryConsumer::new(format!("connections fold[{partition}]")).register(&pool);
-        tasks.push(tokio::spawn(fold_stream(stream, window_ms, reservation)));
-    }
-    let mut folds = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let fold = task.await.map_err(|e| {
-            DataFusionError::Execution(format!("connections: a fold failed: {e}"))
-        })??;
-        folds.push(fold);
-    }
-    let mut merged = folds.pop().unwrap_or_else(|| Fold::new(window_ms, None));
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards)
+        .map(|_| tokio::sync::mpsc::channel::<Arc<RecordBatch>>(4))
+        .unzip();
+    let readers: Vec<_> = streams
+        .into_iter()
+        .map(|stream| tokio::spawn(send_all(stream, senders.clone())))
+        .collect();
+    drop(senders);
+    let folds: Vec<_> = receivers
+        .into_iter()
+        .enumerate()
+        .map(|(shard, batches)| {
+            let reservation =
+                MemoryConsumer::new(format!("connections fold[{shard}]")).register(&pool);
+            let fold = Fold::new(window_ms, Some(reservation), (shard, shards));
+            tokio::spawn(fold_all(fold, batches))
+        })
+        .collect();
+    let failed = |e: tokio::task::JoinError| {
+        DataFusionError::Execution(format!("connections: a fold failed: {e}"))
+    };
+    let mut done = Vec::with_capacity(shards);
     for fold in folds {
-        merged.absorb(fold)?;
+        done.push(fold.await.map_err(failed)?);
+    }
+    // A fold's error first (a reader stops quietly when a fold has gone), then a reader's.
+    let done = done.into_iter().collect::<Result<Vec<Fold>>>()?;
+    for reader in readers {
+        reader.await.map_err(failed)??;
     }
     tracing::info!(
-        connections = merged.entries.len(),
-        mib = merged.bytes() >> 20,
+        connections = done.iter().map(|f| f.entries.len()).sum::<usize>(),
+        mib = done.iter().map(Fold::bytes).sum::<usize>() >> 20,
         "Flows folded into connections."
     );
-    let batch = merged.into_batch()?;
-    let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    // Each fold's rows are in the table's order: one sorted partition each, which the final
+    // ORDER BY merges instead of sorting.
+    let partitions = done
+        .into_iter()
+        .map(|fold| fold.into_batch().map(|batch| vec![batch]))
+        .collect::<Result<Vec<_>>>()?;
+    let order = [
+        "window_ms",
+        "client_ip",
+        "server_ip",
+        "server_port",
+        "protocol",
+    ]
+    .map(|name| datafusion::prelude::col(name).sort(true, false))
+    .to_vec();
+    let table = datafusion::datasource::MemTable::try_new(partitions[0][0].schema(), partitions)?
+        .with_sort_order(vec![order]);
     context.deregister_table(FOLDED_TABLE)?;
     context.register_table(FOLDED_TABLE, Arc::new(table))?;
     let finished = async {
@@ -95,14 +132,29 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
     finished
 }
 
-async fn fold_stream(
+/// Sends every batch of a scan partition to every fold; stops at the first error (returned),
+/// or quietly when a fold has stopped (it reports why).
+async fn send_all(
     mut stream: SendableRecordBatchStream,
-    window_ms: i64,
-    reservation: MemoryReservation,
-) -> Result<Fold> {
-    let mut fold = Fold::new(window_ms, Some(reservation));
+    folds: Vec<tokio::sync::mpsc::Sender<Arc<RecordBatch>>>,
+) -> Result<()> {
     while let Some(batch) = stream.next().await {
-        fold.add(&batch?)?;
+        let batch = Arc::new(batch?);
+        for fold in &folds {
+            if fold.send(Arc::clone(&batch)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn fold_all(
+    mut fold: Fold,
+    mut batches: tokio::sync::mpsc::Receiver<Arc<RecordBatch>>,
+) -> Result<Fold> {
+    while let Some(batch) = batches.recv().await {
+        fold.add(&batch)?;
     }
     Ok(fold)
 }
@@ -167,14 +219,6 @@ impl Ports {
             Ports::None => 0,
             Ports::Few(ports) => ports.len(),
             Ports::Many(set) => set.len(),
-        }
-    }
-
-    fn iter(&self) -> Box<dyn Iterator<Item = i32> + '_> {
-        match self {
-            Ports::None => Box::new(std::iter::empty()),
-            Ports::Few(ports) => Box::new(ports.iter().copied()),
-            Ports::Many(set) => Box::new(set.iter().copied()),
         }
     }
 }
@@ -294,16 +338,13 @@ impl Interner {
     fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
-
-    /// The ids `other`'s names have here, adding the names this one lacks.
-    fn translate(&mut self, other: &Interner) -> Result<Vec<u32>> {
-        other.names.iter().map(|name| self.id(name)).collect()
-    }
 }
 
-/// One partition's entries, or all of them once merged.
+/// The entries of the connections whose key hashes to one shard.
 struct Fold {
     window_ms: i64,
+    /// This fold's shard and the number of shards.
+    shard: (usize, usize),
     entries: Entries,
     enis: Interner,
     vpcs: Interner,
@@ -320,72 +361,72 @@ type Enis = smallvec::SmallVec<[PerEni; 2]>;
 /// Bytes a spill to the heap costs per ENI.
 const ENI_BYTES: usize = std::mem::size_of::<PerEni>();
 
-/// Slots per chunk of [`Entries`].
-const CHUNK: usize = 1 << 14;
-
-/// The connections' sums, by key. The hash table holds only keys and slot numbers (64 bytes a
-/// bucket), and the slots are in chunks that never move: a table of the slots themselves
-/// doubles through a copy of everything when it grows, and its empty buckets are as large as
-/// full ones, which held the peak at about three times the entries' size.
+/// The connections' sums, by key, in a hash table per window. Records come roughly in time
+/// order, so the table in use is one window's, and a table that grows copies one window's
+/// entries, not every window's. The sums are inline with the keys: one cache miss a record
+/// where a table of slot numbers into separate storage took two (at 100 M records each
+/// record's lookup misses the cache; the misses are the fold's cost).
 #[derive(Default)]
 struct Entries {
-    index: HashMap<Key, u32, foldhash::fast::RandomState>,
-    chunks: Vec<Vec<Enis>>,
+    /// Window start → its table's position in `tables`.
+    windows: HashMap<i64, usize, foldhash::fast::RandomState>,
+    tables: Vec<(i64, HashMap<Key, Enis, foldhash::fast::RandomState>)>,
+    /// The table used last: consecutive records are mostly of one window.
+    last: usize,
+    len: usize,
 }
 
 impl Entries {
     fn len(&self) -> usize {
-        self.index.len()
+        self.len
     }
 
-    /// The slot of `key`, made empty when new, and whether it is new.
-    fn slot(&mut self, key: Key) -> Result<(&mut Enis, bool)> {
-        let next = self.index.len();
+    /// The entry of `key`, made empty when new, and whether it is new.
+    fn slot(&mut self, key: Key) -> (&mut Enis, bool) {
+        if self.tables.get(self.last).is_none_or(|t| t.0 != key.window) {
+            let tables = &mut self.tables;
+            self.last = *self.windows.entry(key.window).or_insert_with(|| {
+                tables.push((key.window, HashMap::default()));
+                tables.len() - 1
+            });
+        }
         let mut new = false;
-        let at = *self.index.entry(key).or_insert_with(|| {
+        let entry = self.tables[self.last].1.entry(key).or_insert_with(|| {
             new = true;
-            next as u32
+            Enis::new()
         });
         if new {
-            if next >= u32::MAX as usize {
-                return Err(DataFusionError::ResourcesExhausted(
-                    "connections: more than 2^32 connections".into(),
-                ));
-            }
-            if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-                self.chunks.push(Vec::with_capacity(CHUNK));
-            }
-            if let Some(chunk) = self.chunks.last_mut() {
-                chunk.push(Enis::new());
-            }
+            self.len += 1;
         }
-        let at = at as usize;
-        Ok((&mut self.chunks[at / CHUNK][at % CHUNK], new))
+        (entry, new)
     }
 
-    /// The table's and the chunks' bytes.
+    /// The tables' bytes.
     fn bytes(&self) -> usize {
-        self.index.capacity() * (std::mem::size_of::<(Key, u32)>() + 1)
-            + self.chunks.len() * CHUNK * std::mem::size_of::<Enis>()
+        self.tables
+            .iter()
+            .map(|(_, t)| t.capacity() * (std::mem::size_of::<(Key, Enis)>() + 1))
+            .sum()
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&Key, &Enis)> {
-        self.index.iter().map(|(key, at)| {
-            (
-                key,
-                &self.chunks[*at as usize / CHUNK][*at as usize % CHUNK],
-            )
-        })
-    }
-
-    fn into_iter(mut self) -> impl Iterator<Item = (Key, Enis)> {
-        let index = std::mem::take(&mut self.index);
-        index.into_iter().map(move |(key, at)| {
-            let at = at as usize;
-            (
-                key,
-                std::mem::take(&mut self.chunks[at / CHUNK][at % CHUNK]),
-            )
+    /// The entries in the table's order: window, client, server, server port, protocol (nulls
+    /// last, as SQL sorts them).
+    fn sorted(&self) -> impl Iterator<Item = (&Key, &Enis)> {
+        let mut tables: Vec<_> = self.tables.iter().collect();
+        tables.sort_unstable_by_key(|(window, _)| *window);
+        tables.into_iter().flat_map(|(_, table)| {
+            let mut entries: Vec<(&Key, &Enis)> = table.iter().collect();
+            entries.sort_unstable_by_key(|(k, _)| {
+                (
+                    k.client,
+                    k.server,
+                    k.port.is_none(),
+                    k.port,
+                    k.protocol.is_none(),
+                    k.protocol,
+                )
+            });
+            entries
         })
     }
 }
@@ -426,9 +467,10 @@ fn text(batch: &RecordBatch, name: &str) -> Result<StringArray> {
 }
 
 impl Fold {
-    fn new(window_ms: i64, reservation: Option<MemoryReservation>) -> Self {
+    fn new(window_ms: i64, reservation: Option<MemoryReservation>, shard: (usize, usize)) -> Self {
         Self {
             window_ms,
+            shard,
             entries: Entries::default(),
             enis: Interner::default(),
             vpcs: Interner::default(),
@@ -438,13 +480,13 @@ impl Fold {
         }
     }
 
-    /// Accounts for `added` more bytes, reserving from the pool a step at a time; fails with
-    /// "Resources exhausted" when the pool has no more to give.
     /// Bytes held, roughly: slots, table and heap.
     fn bytes(&self) -> usize {
         self.entries.bytes() + self.heap
     }
 
+    /// Accounts for `added` more bytes, reserving from the pool a step at a time; fails with
+    /// "Resources exhausted" when the pool has no more to give.
     fn grow(&mut self, added: usize) -> Result<()> {
         self.heap += added;
         let bytes = self.bytes();
@@ -560,6 +602,9 @@ impl Fold {
                 server: server.try_into().map_err(|_| wrong("dst_ip"))?,
                 port: if fwd { dport } else { sport },
             };
+            if self.shard.1 > 1 && SHARDING.hash_one(key) as usize % self.shard.1 != self.shard.0 {
+                continue;
+            }
             let eni = if value(&interface, i) {
                 Some(self.enis.id(interface.value(i))?)
             } else {
@@ -567,7 +612,7 @@ impl Fold {
             };
             let line = if value(c.line, i) { c.line.value(i) } else { 0 };
             let mut added = 0;
-            let (list, new) = self.entries.slot(key)?;
+            let (list, new) = self.entries.slot(key);
             let at = match list.iter().position(|e| e.eni == eni) {
                 Some(at) => at,
                 None => {
@@ -641,59 +686,6 @@ impl Fold {
         Ok(())
     }
 
-    /// Moves `other`'s entries into this one, merging the sums of an ENI both saw.
-    fn absorb(&mut self, other: Fold) -> Result<()> {
-        let enis = self.enis.translate(&other.enis)?;
-        let vpcs = self.vpcs.translate(&other.vpcs)?;
-        let files = self.files.translate(&other.files)?;
-        let mut added = 0;
-        for (key, list) in other.entries.into_iter() {
-            let (mine, _) = self.entries.slot(key)?;
-            for mut theirs in list {
-                theirs.eni = theirs.eni.map(|id| enis[id as usize]);
-                theirs.vpc = theirs.vpc.map(|id| vpcs[id as usize]);
-                theirs.file = files[theirs.file as usize];
-                match mine.iter_mut().find(|e| e.eni == theirs.eni) {
-                    None => {
-                        if mine.len() == mine.inline_size() {
-                            added += ENI_BYTES * (mine.len() + 1);
-                        }
-                        mine.push(theirs);
-                    }
-                    Some(e) => {
-                        e.vpc = match (e.vpc, theirs.vpc) {
-                            (Some(a), Some(b)) => Some(if self.vpcs.name(a) >= self.vpcs.name(b) {
-                                a
-                            } else {
-                                b
-                            }),
-                            (a, b) => a.or(b),
-                        };
-                        e.valid |= theirs.valid & FLAGGED;
-                        for port in theirs.ports.iter() {
-                            added += e.ports.insert(port);
-                        }
-                        e.syn = e.syn.saturating_add(theirs.syn);
-                        e.syn_ack = e.syn_ack.saturating_add(theirs.syn_ack);
-                        e.rst = e.rst.saturating_add(theirs.rst);
-                        e.rejected = e.rejected.saturating_add(theirs.rejected);
-                        e.accepted = e.accepted.saturating_add(theirs.accepted);
-                        for at in [PACKETS_OUT, BYTES_OUT, PACKETS_IN, BYTES_IN] {
-                            e.add_volume(at, theirs.volume(at));
-                        }
-                        e.add_last(theirs.last());
-                        if theirs.sample(&self.files) < e.sample(&self.files) {
-                            e.first = theirs.first;
-                            e.line = theirs.line;
-                            e.file = theirs.file;
-                        }
-                    }
-                }
-            }
-        }
-        self.grow(added)
-    }
-
     /// One row per connection: the per-ENI sums combined as the SQL's second step does (the
     /// same packets counted on two ENIs are one set of packets: the largest count is kept;
     /// rejections are summed, because each ENI rejects what it saw).
@@ -719,7 +711,7 @@ impl Fold {
         let (mut first, mut last) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
         let (mut sample_file, mut sample_line) =
             (Vec::<i32>::with_capacity(rows), Vec::with_capacity(rows));
-        for (key, list) in self.entries.iter() {
+        for (key, list) in self.entries.sorted() {
             window.push(key.window);
             protocol.push(key.protocol);
             client.append_value(key.client)?;
@@ -855,7 +847,7 @@ impl Fold {
                         .with_timezone("UTC"),
                 ),
             ),
-            // File names are long and repeat: a dictionary until the final projection.
+            // File names are long and repeat: a dictionary, as in the table.
             ("sample_file", files.data_type().clone(), Arc::new(files)),
             (
                 "sample_line",
@@ -904,7 +896,7 @@ fn finish_sql() -> String {
        (rejected > 0 OR rst > 0 OR (syn > 0 AND syn_ack = 0)
         OR ((packets_in = 0 OR bytes_in <= 64 * packets_in)
             AND packets_out <= 3 * greatest(syn, client_ports, 1))) AS failed,
-       arrow_cast(sample_file, 'Utf8') AS sample_file, sample_line
+       sample_file, sample_line
 FROM {FOLDED_TABLE}
 ORDER BY window_ms, client_ip, server_ip, server_port, protocol"
     )

@@ -18,8 +18,8 @@
 //! replied with data: more than 64 bytes a packet on average, and no SYN left unanswered),
 //! `failed` (a reject, a reset, a SYN without SYN-ACK, or a probe: at most three packets an
 //! attempt answered by nothing or by bare handshake segments, which is all a connect scan of an
-//! open port gets and all version-2 logs can show of a refused one), `sample_file` and
-//! `sample_line` (the row's earliest record, for evidence), then `client_*` and `server_*` asset
+//! open port gets and all version-2 logs can show of a refused one), `sample_file` (dictionary
+//! encoded) and `sample_line` (the row's earliest record, for evidence), then `client_*` and `server_*` asset
 //! columns as in `flows` (name, kind, instance, eni, group, tier, subnet, vpc, role,
 //! is_internal).
 
@@ -208,7 +208,9 @@ SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_
        (sum(rejected) > 0 OR max(rst) > 0 OR (max(syn) > 0 AND max(syn_ack) = 0)
         OR ((max(packets_in) = 0 OR max(bytes_in) <= 64 * max(packets_in))
             AND max(packets_out) <= 3 * greatest(max(syn), max(client_ports), 1))) AS failed,
-       first_value(sample_file ORDER BY first_seen, sample_line, sample_file) AS sample_file,
+       -- A dictionary: S3 object names are long, and thousands of rows share one.
+       arrow_cast(first_value(sample_file ORDER BY first_seen, sample_line, sample_file),
+                  'Dictionary(Int32, Utf8)') AS sample_file,
        first_value(sample_line ORDER BY first_seen, sample_line, sample_file) AS sample_line
 FROM per_eni
 GROUP BY window_ms, protocol, client_ip, server_ip, server_port
