@@ -346,10 +346,9 @@ def main() -> int:
             for fmt, folder in (("v2 gzip", meta["sim_v2"]), ("v5 Parquet", meta["sim_parquet"])):
                 for threads in (1, 2):
                     common = [str(binary), "--threads", str(threads), "--quiet"]
-                    flow_logs = next(folder.rglob("vpcflowlogs"))
-                    r_s, r_mib, _, _ = measure_peak(common + ["query", "--format", "csv", DETECTION_READ, str(flow_logs)])
+                    r_s, r_mib, _, _ = measure_peak(common + ["query", "--format", "csv", DETECTION_READ, str(folder)])
                     d_s, d_mib, out, _ = measure_peak(common + ["detect", "--learn", "12h", "--format", "json",
-                                                                "--inventory", str(meta["inventory"]), str(flow_logs)])
+                                                                "--inventory", str(meta["inventory"]), str(folder)])
                     findings = len(out.splitlines())
                     detection.append((fmt, threads, r_s, r_mib, d_s, d_mib, findings))
                     print(f"detect {fmt} {threads}t: read {r_s:.2f} s {r_mib:.0f} MiB, detect {d_s:.2f} s "
