@@ -252,7 +252,9 @@ impl Engine {
     ) -> Result<Vec<RecordBatch>, EngineError> {
         // No traffic still makes a table with the columns, so detectors run and find nothing.
         let batches = connections::fold::build(&self.context, window_ms).await?;
-        Ok(connections::enrich(&batches, resolver)?)
+        let enriched = connections::enrich(&batches, resolver)?;
+        tracing::debug!("Connections enriched.");
+        Ok(enriched)
     }
 
     /// The `connections` rows before enrichment as [`connections::aggregation_sql`] computes
