@@ -278,14 +278,7 @@ impl Engine {
     /// Runs a query for a table's rows: its non-empty batches, or one empty batch with the
     /// result's columns when there are no rows (so the table can still be registered).
     pub async fn collect_table(&self, sql: &str) -> Result<Vec<RecordBatch>, EngineError> {
-        let frame = self.context.sql(sql).await?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let mut batches = frame.collect().await?;
-        batches.retain(|b| b.num_rows() > 0);
-        if batches.is_empty() {
-            batches.push(RecordBatch::new_empty(schema));
-        }
-        Ok(batches)
+        Ok(collect_rows(&self.context, sql).await?)
     }
 
     /// Registers `batches` (from [`Engine::build_connections`], or loaded back) as the table
@@ -318,6 +311,22 @@ impl Engine {
     pub async fn sql(&self, sql: &str) -> Result<DataFrame, EngineError> {
         Ok(self.context.sql(sql).await?)
     }
+}
+
+/// [`Engine::collect_table`] in `context`: the non-empty batches of `sql`'s result, or one
+/// empty batch with its columns.
+pub(crate) async fn collect_rows(
+    context: &SessionContext,
+    sql: &str,
+) -> datafusion::error::Result<Vec<RecordBatch>> {
+    let frame = context.sql(sql).await?;
+    let schema = Arc::new(frame.schema().as_arrow().clone());
+    let mut batches = frame.collect().await?;
+    batches.retain(|b| b.num_rows() > 0);
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// Expands inputs into files; one that cannot be listed is reported and the others go on.

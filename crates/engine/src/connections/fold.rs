@@ -8,8 +8,8 @@
 //! `count(DISTINCT ...)` and two ordered `first_value`s, and held about 800 MiB at 5 M
 //! records; the fold reads each record once, keeps one entry per connection with its ENIs
 //! inline, and its memory grows with connections, not records. What depends only on the
-//! aggregated values (attempts, answered, failed, the ENI list, the order) is still SQL, over
-//! the folded rows.
+//! aggregated values (attempts, answered, failed, the ENI list) is still SQL over the folded
+//! rows, which also merges the folds' ordered rows into the table's order.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -17,20 +17,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int64Array,
-    RecordBatch, StringArray, UInt64Array,
+    RecordBatch, StringArray, TimestampMillisecondArray, UInt64Array,
 };
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{
-    DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMillisecondType,
-    UInt64Type,
-};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type, TimestampMillisecondType, UInt64Type};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
-use super::client_is_source;
+use super::{client_is_source, utf8_column};
 
 /// The columns the fold reads from `flows`.
 const SCAN_SQL: &str = "SELECT start, \"end\", protocol, interface_id, vpc_id, action, tcp_flags, \
@@ -124,17 +120,7 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
         .with_sort_order(vec![order]);
     context.deregister_table(FOLDED_TABLE)?;
     context.register_table(FOLDED_TABLE, Arc::new(table))?;
-    let finished = async {
-        let frame = context.sql(&finish_sql()).await?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let mut batches = frame.collect().await?;
-        batches.retain(|b| b.num_rows() > 0);
-        if batches.is_empty() {
-            batches.push(RecordBatch::new_empty(schema));
-        }
-        Ok(batches)
-    }
-    .await;
+    let finished = crate::collect_rows(context, &finish_sql()).await;
     context.deregister_table(FOLDED_TABLE)?;
     tracing::debug!("Connection rows finished.");
     finished
@@ -466,20 +452,6 @@ fn wrong(what: &str) -> DataFusionError {
     ))
 }
 
-/// A text column as plain UTF-8, whichever string type the scan produced.
-fn text(batch: &RecordBatch, name: &str) -> Result<StringArray> {
-    let column = batch.column_by_name(name).ok_or_else(|| wrong(name))?;
-    let column = if column.data_type() == &DataType::Utf8 {
-        Arc::clone(column)
-    } else {
-        cast(column, &DataType::Utf8)?
-    };
-    column
-        .as_string_opt::<i32>()
-        .cloned()
-        .ok_or_else(|| wrong(name))
-}
-
 impl Fold {
     fn new(window_ms: i64, reservation: Option<MemoryReservation>, shard: (usize, usize)) -> Self {
         Self {
@@ -556,9 +528,9 @@ impl Fold {
                 .as_fixed_size_binary_opt()
                 .ok_or_else(|| wrong("dst_ip"))?,
         };
-        let interface = text(batch, "interface_id")?;
-        let vpc = text(batch, "vpc_id")?;
-        let action = text(batch, "action")?;
+        let interface = utf8_column(batch, "interface_id")?;
+        let vpc = utf8_column(batch, "vpc_id")?;
+        let action = utf8_column(batch, "action")?;
         // File names are a dictionary: each distinct value is interned once per batch.
         let file_ids: Vec<u32> = {
             let files = column("source_file")?;
@@ -581,7 +553,7 @@ impl Fold {
                         .collect::<Result<_>>()?
                 }
                 None => {
-                    let names = text(batch, "source_file")?;
+                    let names = utf8_column(batch, "source_file")?;
                     (0..batch.num_rows())
                         .map(|i| {
                             self.files.id(if names.is_valid(i) {
@@ -756,129 +728,43 @@ impl Fold {
             sample_line.push(sample.map_or(0, |s| s.line));
             sample_file.push(sample.map_or(0, |s| s.file as i32));
         }
-        let time = || DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
         let [packets_out, bytes_out, packets_in, bytes_in] = volumes;
         let names = StringArray::from_iter_values(self.files.names.iter().map(|n| &**n));
         let files =
             DictionaryArray::<Int32Type>::try_new(Int32Array::from(sample_file), Arc::new(names))?;
-        let columns: Vec<(&str, DataType, ArrayRef)> = vec![
-            (
-                "window_ms",
-                DataType::Int64,
-                Arc::new(Int64Array::from(window)),
-            ),
-            (
-                "protocol",
-                DataType::Int32,
-                Arc::new(Int32Array::from(protocol)),
-            ),
-            (
-                "client_ip",
-                DataType::FixedSizeBinary(16),
-                Arc::new(client.finish()),
-            ),
-            (
-                "server_ip",
-                DataType::FixedSizeBinary(16),
-                Arc::new(server.finish()),
-            ),
-            (
-                "server_port",
-                DataType::Int32,
-                Arc::new(Int32Array::from(port)),
-            ),
-            ("vpc_id", DataType::Utf8, Arc::new(StringArray::from(vpc))),
-            (
-                "eni_min",
-                DataType::Utf8,
-                Arc::new(StringArray::from(eni_min)),
-            ),
-            (
-                "eni_max",
-                DataType::Utf8,
-                Arc::new(StringArray::from(eni_max)),
-            ),
-            (
-                "flagged",
-                DataType::Int64,
-                Arc::new(Int64Array::from(flagged)),
-            ),
-            (
-                "client_ports",
-                DataType::Int64,
-                Arc::new(Int64Array::from(client_ports)),
-            ),
-            ("syn", DataType::Int64, Arc::new(Int64Array::from(syn))),
-            (
-                "syn_ack",
-                DataType::Int64,
-                Arc::new(Int64Array::from(syn_ack)),
-            ),
-            ("rst", DataType::Int64, Arc::new(Int64Array::from(rst))),
-            (
-                "rejected",
-                DataType::Int64,
-                Arc::new(Int64Array::from(rejected)),
-            ),
-            (
-                "accepted",
-                DataType::Int64,
-                Arc::new(Int64Array::from(accepted)),
-            ),
-            (
-                "packets_out",
-                DataType::Int64,
-                Arc::new(Int64Array::from(packets_out)),
-            ),
-            (
-                "bytes_out",
-                DataType::Int64,
-                Arc::new(Int64Array::from(bytes_out)),
-            ),
-            (
-                "packets_in",
-                DataType::Int64,
-                Arc::new(Int64Array::from(packets_in)),
-            ),
-            (
-                "bytes_in",
-                DataType::Int64,
-                Arc::new(Int64Array::from(bytes_in)),
-            ),
-            (
-                "first_seen",
-                time(),
-                Arc::new(
-                    datafusion::arrow::array::TimestampMillisecondArray::from(first)
-                        .with_timezone("UTC"),
-                ),
-            ),
-            (
-                "last_seen",
-                time(),
-                Arc::new(
-                    datafusion::arrow::array::TimestampMillisecondArray::from(last)
-                        .with_timezone("UTC"),
-                ),
-            ),
+        let int64 = |values: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
+        let volume = |values: Vec<Option<i64>>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
+        let time = |values: Vec<Option<i64>>| -> ArrayRef {
+            Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
+        };
+        let text = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
+        let first = first.into_iter().map(Some).collect();
+        Ok(RecordBatch::try_from_iter([
+            ("window_ms", int64(window)),
+            ("protocol", Arc::new(Int32Array::from(protocol)) as ArrayRef),
+            ("client_ip", Arc::new(client.finish())),
+            ("server_ip", Arc::new(server.finish())),
+            ("server_port", Arc::new(Int32Array::from(port))),
+            ("vpc_id", text(vpc)),
+            ("eni_min", text(eni_min)),
+            ("eni_max", text(eni_max)),
+            ("flagged", int64(flagged)),
+            ("client_ports", int64(client_ports)),
+            ("syn", int64(syn)),
+            ("syn_ack", int64(syn_ack)),
+            ("rst", int64(rst)),
+            ("rejected", int64(rejected)),
+            ("accepted", int64(accepted)),
+            ("packets_out", volume(packets_out)),
+            ("bytes_out", volume(bytes_out)),
+            ("packets_in", volume(packets_in)),
+            ("bytes_in", volume(bytes_in)),
+            ("first_seen", time(first)),
+            ("last_seen", time(last)),
             // File names are long and repeat: a dictionary, as in the table.
-            ("sample_file", files.data_type().clone(), Arc::new(files)),
-            (
-                "sample_line",
-                DataType::UInt64,
-                Arc::new(UInt64Array::from(sample_line)),
-            ),
-        ];
-        let schema: SchemaRef = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|(name, kind, _)| Field::new(*name, kind.clone(), true))
-                .collect::<Vec<_>>(),
-        ));
-        Ok(RecordBatch::try_new(
-            schema,
-            columns.into_iter().map(|(_, _, array)| array).collect(),
-        )?)
+            ("sample_file", Arc::new(files)),
+            ("sample_line", Arc::new(UInt64Array::from(sample_line))),
+        ])?)
     }
 }
 

@@ -218,6 +218,18 @@ ORDER BY window_ms, client_ip, server_ip, server_port, protocol"
     )
 }
 
+/// A text column of `batch` as plain UTF-8, whichever string type (views, dictionaries) the
+/// plan produced.
+fn utf8_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
+    let wrong =
+        || DataFusionError::Execution(format!("connections: column {name} is missing or not text"));
+    let column = batch.column_by_name(name).ok_or_else(wrong)?;
+    datafusion::arrow::compute::cast(column, &DataType::Utf8)?
+        .as_string_opt::<i32>()
+        .cloned()
+        .ok_or_else(wrong)
+}
+
 /// Adds the text addresses and the asset columns of both sides to the aggregated batches.
 pub fn enrich(batches: &[RecordBatch], resolver: Option<&Resolver>) -> Result<Vec<RecordBatch>> {
     batches
@@ -241,14 +253,8 @@ fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<Reco
     let client = binary("client_ip")?;
     let server = binary("server_ip")?;
     // Text columns as plain UTF-8, whichever string type the aggregation produced.
-    let text_column = |name: &str| -> Result<StringArray> {
-        let cast = datafusion::arrow::compute::cast(column(name)?, &DataType::Utf8)?;
-        cast.as_string_opt::<i32>()
-            .cloned()
-            .ok_or_else(|| DataFusionError::Execution(format!("connections: {name} type")))
-    };
-    let vpc_ids = text_column("vpc_id")?;
-    let enis = text_column("enis")?;
+    let vpc_ids = utf8_column(batch, "vpc_id")?;
+    let enis = utf8_column(batch, "enis")?;
     let first_column = column("first_seen")?;
     let first = first_column
         .as_primitive_opt::<TimestampMillisecondType>()
