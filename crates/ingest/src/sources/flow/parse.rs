@@ -9,8 +9,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int32Builder, Int64Builder,
-    StringArray, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
+    ArrayBuilder, ArrayRef, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int32Builder,
+    Int64Builder, StringArray, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
 };
 use arrow::datatypes::{Int32Type, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -152,7 +152,10 @@ pub struct LineParser {
     builders: Vec<Builder>,
     rows: usize,
     file: Arc<str>,
-    tokens: Vec<(u32, u32)>,
+    /// For each slot, the type of the known field it holds.
+    slot_kind: Vec<Option<FieldType>>,
+    /// Whether any column built is text (which needs the line as `str`).
+    builds_text: bool,
     values: Vec<Value>,
     log_status_slot: Option<usize>,
     interface_slot: Option<usize>,
@@ -169,16 +172,19 @@ impl LineParser {
         schema: SchemaRef,
         file: Arc<str>,
     ) -> Self {
-        let builders = selection
+        let builders: Vec<Builder> = selection
             .projection
             .iter()
-            .map(|&column| new_builder(COLUMNS[column].1))
+            .map(|&column| new_builder(COLUMNS[column].1, INITIAL_ROWS, INITIAL_ROWS * 16))
             .collect();
         let sources = selection
             .projection
             .iter()
             .map(|&column| COLUMNS[column].1)
             .collect();
+        let builds_text = builders
+            .iter()
+            .any(|builder| matches!(builder, Builder::Text(_)));
         let mut parser = Self {
             sources,
             format: FlowFormat::default_format(),
@@ -189,7 +195,8 @@ impl LineParser {
             builders,
             rows: 0,
             file,
-            tokens: Vec::with_capacity(32),
+            slot_kind: Vec::new(),
+            builds_text,
             values: Vec::with_capacity(32),
             log_status_slot: None,
             interface_slot: None,
@@ -202,6 +209,8 @@ impl LineParser {
 
     /// Switches to another format (a repeated header line with other fields).
     pub fn set_format(&mut self, format: FlowFormat) {
+        // Columns the old format lacked have no values for its rows yet.
+        self.pad_absent();
         self.field_slot = vec![None; FIELDS.len()];
         self.slot_field = format
             .slots()
@@ -210,6 +219,11 @@ impl LineParser {
                 Slot::Known(id) => Some(*id),
                 Slot::Unknown(_) => None,
             })
+            .collect();
+        self.slot_kind = self
+            .slot_field
+            .iter()
+            .map(|field| field.map(|id| FIELDS[id].kind))
             .collect();
         for (slot, field) in self.slot_field.iter().enumerate() {
             if let Some(id) = field {
@@ -243,53 +257,74 @@ impl LineParser {
                 line.len()
             ));
         }
-        self.tokens.clear();
-        tokenize(line, &mut self.tokens, self.format.len() + 1);
-        if self.tokens.is_empty() {
+        let Some(first) = line.iter().position(|&b| b != b' ') else {
             return LineOutcome::Blank;
-        }
-        if line[self.tokens[0].0 as usize].is_ascii_lowercase()
+        };
+        if line[first].is_ascii_lowercase()
             && let Some(format) = FlowFormat::from_header_line(trim(line))
         {
             self.set_format(format);
             return LineOutcome::Header;
         }
-        if self.tokens.len() != self.format.len() {
-            let found = if self.tokens.len() > self.format.len() {
-                format!("more than {}", self.format.len())
+        // Each token is parsed as the tokenizer finds it, so the line is walked once. What is
+        // wrong with it is reported in the order a reader checks: the number of fields, then
+        // UTF-8, then the first field that does not parse.
+        let fields = self.format.len();
+        let mut count = 0usize;
+        let mut failure: Option<(usize, String)> = None;
+        let slot_kind = &self.slot_kind;
+        let values = &mut self.values;
+        values.clear();
+        let ascii = tokenize(line, |start, end| {
+            if count == fields {
+                count += 1;
+                return false;
+            }
+            let value = match slot_kind[count] {
+                Some(kind) if failure.is_none() => {
+                    let token = &line[start as usize..end as usize];
+                    parse_value(kind, token, start, end).unwrap_or_else(|why| {
+                        failure = Some((count, why));
+                        Value::Null
+                    })
+                }
+                _ => Value::Null,
+            };
+            values.push(value);
+            count += 1;
+            true
+        });
+        if count != fields {
+            let found = if count > fields {
+                format!("more than {fields}")
             } else {
-                self.tokens.len().to_string()
+                count.to_string()
             };
             return LineOutcome::Malformed(format!(
-                "expected {} fields, found {found}: '{}'",
-                self.format.len(),
+                "expected {fields} fields, found {found}: '{}'",
                 quote(line)
             ));
         }
-        // One check for the whole line (fast for ASCII, which flow logs are) instead of one per
-        // text field; token bounds are spaces, so slicing the text there is always valid.
-        let Ok(text) = std::str::from_utf8(line) else {
-            return LineOutcome::Malformed(format!("not valid UTF-8: '{}'", quote(line)));
+        // An ASCII line (every flow log) is valid UTF-8: the tokenizer saw every byte. Otherwise
+        // one check for the whole line instead of one per text field; token bounds are spaces,
+        // so slicing the text there is always valid.
+        let text = if ascii && !self.builds_text {
+            ""
+        } else {
+            match std::str::from_utf8(line) {
+                Ok(text) => text,
+                Err(_) => {
+                    return LineOutcome::Malformed(format!("not valid UTF-8: '{}'", quote(line)));
+                }
+            }
         };
-        self.values.clear();
-        for slot in 0..self.tokens.len() {
-            let (start, end) = self.tokens[slot];
-            let token = &line[start as usize..end as usize];
-            let value = match self.slot_field[slot] {
-                None => Value::Null,
-                Some(id) => match parse_value(FIELDS[id].kind, token, start, end) {
-                    Ok(value) => value,
-                    Err(why) => {
-                        return LineOutcome::Malformed(format!(
-                            "field {} ({}): {why}: '{}'",
-                            slot + 1,
-                            FIELDS[id].name,
-                            quote(line)
-                        ));
-                    }
-                },
-            };
-            self.values.push(value);
+        if let Some((slot, why)) = failure {
+            let name = self.slot_field[slot].map_or("?", |id| FIELDS[id].name);
+            return LineOutcome::Malformed(format!(
+                "field {} ({name}): {why}: '{}'",
+                slot + 1,
+                quote(line)
+            ));
         }
         let gap = match self.log_status_slot.map(|slot| self.values[slot]) {
             Some(Value::Text(s, e)) => match &line[s as usize..e as usize] {
@@ -362,12 +397,33 @@ impl LineParser {
         }
     }
 
+    /// Brings every builder up to the rows parsed so far with nulls. A column whose field the
+    /// format lacks gets no value per row in [`Self::append`] (for `SELECT *` over a v2 log that
+    /// is most of the schema, and appending nulls one by one cost more than parsing): it is
+    /// filled here, once a batch, before the format changes or the batch is finished.
+    fn pad_absent(&mut self) {
+        let rows = self.rows;
+        for builder in &mut self.builders {
+            match builder {
+                Builder::Int32(b) => b.append_nulls(rows - b.len()),
+                Builder::Int64(b) => b.append_nulls(rows - b.len()),
+                Builder::Time(b) => b.append_nulls(rows - b.len()),
+                Builder::Text(b) => b.append_nulls(rows - b.len()),
+                Builder::Binary(b) => b.append_nulls(rows - b.len()),
+                Builder::Line(b) => b.append_nulls(rows - b.len()),
+                Builder::File => {}
+            }
+        }
+    }
+
     fn append(&mut self, line: &str, position: Position) {
         for (builder, &source) in self.builders.iter_mut().zip(&self.sources) {
             let value = match source {
-                ColumnSource::Field(id) | ColumnSource::Binary(id) => {
-                    self.field_slot[id].map_or(Value::Null, |slot| self.values[slot])
-                }
+                ColumnSource::Field(id) | ColumnSource::Binary(id) => match self.field_slot[id] {
+                    Some(slot) => self.values[slot],
+                    // Absent from the format: padded with nulls by `pad_absent`.
+                    None => continue,
+                },
                 ColumnSource::SourceFile => Value::Null,
                 ColumnSource::SourceLine => Value::Int(match position {
                     Position::Line(n)
@@ -406,37 +462,52 @@ impl LineParser {
         if self.rows == 0 {
             return None;
         }
+        self.pad_absent();
         let rows = self.rows;
         self.rows = 0;
         let file = Arc::clone(&self.file);
+        // A finished builder keeps no capacity; the next batch is likely as large as this one, so
+        // its builders are made that size at once instead of growing by doubling (each step a
+        // copy, and fresh pages to fault in: more than the parse itself for wide projections).
         let columns: Vec<ArrayRef> = self
             .builders
             .iter_mut()
-            .map(|builder| finish(builder, rows, &file))
+            .zip(&self.sources)
+            .map(|(builder, &source)| {
+                let text_bytes = match builder {
+                    Builder::Text(b) => b.values_slice().len(),
+                    _ => 0,
+                };
+                let column = finish(builder, rows, &file);
+                *builder = new_builder(source, rows, text_bytes);
+                column
+            })
             .collect();
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options).ok()
+        // Every column has `rows` values by construction; should that ever break, the rows are
+        // lost, so say so rather than drop them quietly.
+        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options)
+            .inspect_err(|e| tracing::error!(file = %self.file, rows, "Rows lost: {e}"))
+            .ok()
     }
 }
 
-fn new_builder(source: ColumnSource) -> Builder {
+/// A builder for `source` with room for `rows` rows and, for text, `text_bytes` bytes.
+fn new_builder(source: ColumnSource, rows: usize, text_bytes: usize) -> Builder {
     match source {
         ColumnSource::Field(id) => match FIELDS[id].kind {
-            FieldType::Int32 => Builder::Int32(Int32Builder::with_capacity(INITIAL_ROWS)),
-            FieldType::Int64 => Builder::Int64(Int64Builder::with_capacity(INITIAL_ROWS)),
-            FieldType::Time => Builder::Time(
-                TimestampMillisecondBuilder::with_capacity(INITIAL_ROWS).with_timezone("UTC"),
-            ),
-            FieldType::Address | FieldType::Text => Builder::Text(StringBuilder::with_capacity(
-                INITIAL_ROWS,
-                INITIAL_ROWS * 16,
-            )),
+            FieldType::Int32 => Builder::Int32(Int32Builder::with_capacity(rows)),
+            FieldType::Int64 => Builder::Int64(Int64Builder::with_capacity(rows)),
+            FieldType::Time => {
+                Builder::Time(TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"))
+            }
+            FieldType::Address | FieldType::Text => {
+                Builder::Text(StringBuilder::with_capacity(rows, text_bytes))
+            }
         },
-        ColumnSource::Binary(_) => {
-            Builder::Binary(FixedSizeBinaryBuilder::with_capacity(INITIAL_ROWS, 16))
-        }
+        ColumnSource::Binary(_) => Builder::Binary(FixedSizeBinaryBuilder::with_capacity(rows, 16)),
         ColumnSource::SourceFile => Builder::File,
-        ColumnSource::SourceLine => Builder::Line(UInt64Builder::with_capacity(INITIAL_ROWS)),
+        ColumnSource::SourceLine => Builder::Line(UInt64Builder::with_capacity(rows)),
     }
 }
 
@@ -463,47 +534,53 @@ pub(crate) fn source_file_column(file: &str, rows: usize) -> ArrayRef {
 }
 
 /// Splits on spaces (a run of them counts as one separator: AWS's own examples have a double
-/// space), stopping after `limit` tokens (enough to tell a line that has too many).
+/// space), calling `token` with each token's byte range until it returns false. Returns whether
+/// the line is ASCII (false as well when `token` stopped the scan: the rest is unseen).
 ///
 /// This is the parser's hottest loop. It looks at eight bytes at a time: XOR with eight spaces
 /// turns each space into a zero byte, and a carry-free bit trick marks exactly those, so a word
-/// without spaces costs a handful of instructions instead of eight compares.
-fn tokenize(line: &[u8], tokens: &mut Vec<(u32, u32)>, limit: usize) {
+/// without spaces costs a handful of instructions instead of eight compares. The words are also
+/// ORed together, so the high bits tell whether any byte was outside ASCII. (A callback measured
+/// faster than an iterator here: the scan's state stays in registers.)
+fn tokenize(line: &[u8], mut token: impl FnMut(u32, u32) -> bool) -> bool {
     const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
     const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut start = 0usize;
-    let push = |space: usize, start: &mut usize, tokens: &mut Vec<(u32, u32)>| {
-        if space > *start {
-            tokens.push((*start as u32, space as u32));
-        }
-        *start = space + 1;
-        tokens.len() == limit
-    };
+    let mut seen = 0u64;
     let mut base = 0usize;
     let mut words = line.chunks_exact(8);
     for word in words.by_ref() {
         let bytes: [u8; 8] = word.try_into().unwrap_or([0; 8]);
-        let x = u64::from_le_bytes(bytes) ^ SPACES;
+        let word = u64::from_le_bytes(bytes);
+        seen |= word;
+        let x = word ^ SPACES;
         // The high bit of each byte that is zero, exactly: adding 0x7f to the low seven bits
         // sets the high bit unless they are all clear, and cannot carry into the next byte.
         let mut marks = !(((x & LOW_SEVEN).wrapping_add(LOW_SEVEN)) | x | LOW_SEVEN);
         while marks != 0 {
             let space = base + (marks.trailing_zeros() / 8) as usize;
-            if push(space, &mut start, tokens) {
-                return;
+            if space > start && !token(start as u32, space as u32) {
+                return false;
             }
+            start = space + 1;
             marks &= marks - 1;
         }
         base += 8;
     }
     for (i, &b) in words.remainder().iter().enumerate() {
-        if b == b' ' && push(base + i, &mut start, tokens) {
-            return;
+        seen |= u64::from(b);
+        if b == b' ' {
+            let space = base + i;
+            if space > start && !token(start as u32, space as u32) {
+                return false;
+            }
+            start = space + 1;
         }
     }
-    if start < line.len() {
-        tokens.push((start as u32, line.len() as u32));
+    if start < line.len() && !token(start as u32, line.len() as u32) {
+        return false;
     }
+    seen & !LOW_SEVEN == 0
 }
 
 fn trim(line: &[u8]) -> &[u8] {
@@ -590,44 +667,48 @@ pub fn parse_ip(token: &[u8]) -> Option<[u8; 16]> {
     None
 }
 
-/// Dotted quad, no leading `+`, each part 0–255 with at most three digits.
+/// Dotted quad, no leading `+`, each part 0–255 with one to three digits.
 fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
     if token.len() < 7 || token.len() > 15 {
         return None;
     }
+    let digit = |at: usize| {
+        token
+            .get(at)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d <= 9)
+    };
+    // Part by part rather than byte by byte: the first digit is required, the next two are
+    // taken while they are digits, then a dot must follow (or, after the fourth, the end).
     let mut octets = [0u8; 4];
-    let mut part = 0usize;
-    let mut value = 0u32;
-    let mut digits = 0usize;
-    for &b in token {
-        if b == b'.' {
-            if digits == 0 || part == 3 {
+    let mut at = 0usize;
+    for (part, octet) in octets.iter_mut().enumerate() {
+        let mut value = u32::from(digit(at)?);
+        at += 1;
+        if let Some(d) = digit(at) {
+            value = value * 10 + u32::from(d);
+            at += 1;
+            if let Some(d) = digit(at) {
+                value = value * 10 + u32::from(d);
+                at += 1;
+            }
+        }
+        *octet = u8::try_from(value).ok()?;
+        if part < 3 {
+            if token.get(at) != Some(&b'.') {
                 return None;
             }
-            octets[part] = u8::try_from(value).ok()?;
-            part += 1;
-            value = 0;
-            digits = 0;
-        } else {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 || digits == 3 {
-                return None;
-            }
-            value = value * 10 + u32::from(digit);
-            digits += 1;
+            at += 1;
         }
     }
-    if part != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = u8::try_from(value).ok()?;
-    Some(Ipv4Addr::from(octets))
+    (at == token.len()).then(|| Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sources::flow::fields::FLOWS_SCHEMA;
+    use arrow::array::Array;
 
     #[test]
     fn ipv4_and_ipv6_parse_to_one_form() {
@@ -661,8 +742,8 @@ mod tests {
             "",
             "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6",
         ] {
-            let mut tokens = Vec::new();
-            tokenize(line.as_bytes(), &mut tokens, 100);
+            let (tokens, ascii) = tokens_of(line.as_bytes(), 100);
+            assert!(ascii);
             let got: Vec<&str> = tokens
                 .iter()
                 .map(|&(s, e)| &line[s as usize..e as usize])
@@ -670,20 +751,96 @@ mod tests {
             let want: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
             assert_eq!(got, want, "{line:?}");
         }
-        let mut tokens = Vec::new();
-        tokenize(b"a b c d e", &mut tokens, 3);
+        let (tokens, ascii) = tokens_of(b"a b c d e", 3);
         assert_eq!(tokens.len(), 3);
+        assert!(
+            !ascii,
+            "a stopped scan does not vouch for the rest of the line"
+        );
+        for line in ["é", "abcdefgh é", "abcdefghé", "x\u{80}"] {
+            assert!(!tokens_of(line.as_bytes(), 100).1, "{line:?}");
+        }
+    }
+
+    /// The tokens of `line`, at most `limit` of them, and whether it was ASCII.
+    fn tokens_of(line: &[u8], limit: usize) -> (Vec<(u32, u32)>, bool) {
+        let mut tokens = Vec::new();
+        let ascii = tokenize(line, |start, end| {
+            tokens.push((start, end));
+            tokens.len() < limit
+        });
+        (tokens, ascii)
     }
 
     proptest::proptest! {
         #[test]
+        fn ipv4_matches_a_plain_reading(token in "[0-9.]{0,17}") {
+            // The rule read plainly: four dot-separated parts of one to three digits, each at
+            // most 255.
+            let parts: Vec<&str> = token.split('.').collect();
+            let plain = (parts.len() == 4
+                && parts.iter().all(|p| (1..=3).contains(&p.len()) && p.parse::<u16>().is_ok_and(|n| n <= 255)))
+            .then(|| parts.iter().map(|p| p.parse::<u8>().unwrap_or(0)).collect::<Vec<u8>>());
+            let got = parse_ipv4(token.as_bytes()).map(|ip| ip.octets().to_vec());
+            proptest::prop_assert_eq!(got, plain);
+        }
+
+        #[test]
+        fn ipv4_reads_every_quad(parts in proptest::array::uniform4(0u16..400), zeros in 0usize..3) {
+            let text = parts.iter().map(|p| format!("{p:0zeros$}")).collect::<Vec<_>>().join(".");
+            let want = parts.iter().all(|p| *p <= 255).then(|| parts.map(|p| p as u8));
+            let got = parse_ipv4(text.as_bytes()).map(|ip| ip.octets());
+            proptest::prop_assert_eq!(got, want, "{}", text);
+        }
+
+        #[test]
         fn tokens_match_a_plain_split(line in "[ a\\t]{0,70}") {
-            let mut tokens = Vec::new();
-            tokenize(line.as_bytes(), &mut tokens, usize::MAX);
+            let (tokens, _) = tokens_of(line.as_bytes(), usize::MAX);
             let got: Vec<&str> = tokens.iter().map(|&(s, e)| &line[s as usize..e as usize]).collect();
             let want: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
             proptest::prop_assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn columns_a_format_lacks_are_null_across_a_header_change() {
+        let mut parser = LineParser::new(
+            FlowFormat::default_format(),
+            RowSelection::all(),
+            FLOWS_SCHEMA.clone(),
+            "mem".into(),
+        );
+        let v2 = b"2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+        assert_eq!(parser.push_line(v2, Position::Line(1)), LineOutcome::Row);
+        let header = b"version vpc-id srcaddr dstaddr";
+        assert_eq!(
+            parser.push_line(header, Position::Line(2)),
+            LineOutcome::Header
+        );
+        let v5 = b"5 vpc-9 10.0.0.1 10.0.0.2";
+        assert_eq!(parser.push_line(v5, Position::Line(3)), LineOutcome::Row);
+        assert_eq!(parser.push_line(v2, Position::Line(4)), LineOutcome::Malformed(
+            "expected 4 fields, found more than 4: '2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK'".into()
+        ));
+        let batch = parser.finish_batch().expect("two rows");
+        assert_eq!(batch.num_rows(), 2);
+        let text = |name: &str| {
+            let column = batch.column_by_name(name).expect("in the schema");
+            let column = column.as_any().downcast_ref::<StringArray>().expect("text");
+            (0..2)
+                .map(|row| column.is_valid(row).then(|| column.value(row).to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text("vpc_id"), [None, Some("vpc-9".into())]);
+        assert_eq!(text("interface_id"), [Some("eni-1".into()), None]);
+        assert_eq!(
+            text("srcaddr"),
+            [Some("172.31.16.139".into()), Some("10.0.0.1".into())]
+        );
+        assert_eq!(text("instance_id"), [None, None]);
+        // The builders start the next batch empty.
+        assert_eq!(parser.push_line(v5, Position::Line(5)), LineOutcome::Row);
+        assert_eq!(parser.finish_batch().map(|b| b.num_rows()), Some(1));
     }
 
     #[test]
