@@ -47,9 +47,9 @@ static SHARDING: foldhash::fast::FixedState = foldhash::fast::FixedState::with_s
 const RESERVE_STEP: usize = 8 << 20;
 
 /// Builds the `connections` rows (before enrichment) from `flows` in `context`, and orders and
-/// finishes them with SQL. The scan's partitions parse in parallel; their batches go to every
-/// one of as many folds as there are partitions, and each fold keeps the connections whose key
-/// hashes to it. Folds of the partitions' own records would each hold nearly every connection
+/// finishes them with SQL. The scan's partitions parse in parallel and key each record once;
+/// each of as many folds as there are partitions gets the records whose connection key hashes
+/// to it. Folds of the partitions' own records would each hold nearly every connection
 /// (an hour's connections are in all of its files) and then have to be merged: sharded by key,
 /// the connections are held once and the folds' rows are disjoint. Memory is reserved from the
 /// session's pool as entries grow, so `--memory-limit` bounds this step like the others.
@@ -60,11 +60,11 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
     let shards = streams.len().max(1);
     let pool = Arc::clone(&context.runtime_env().memory_pool);
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards)
-        .map(|_| tokio::sync::mpsc::channel::<Arc<RecordBatch>>(4))
+        .map(|_| tokio::sync::mpsc::channel::<Keyed>(4))
         .unzip();
     let readers: Vec<_> = streams
         .into_iter()
-        .map(|stream| tokio::spawn(send_all(stream, senders.clone())))
+        .map(|stream| tokio::spawn(send_all(stream, senders.clone(), window_ms)))
         .collect();
     drop(senders);
     let folds: Vec<_> = receivers
@@ -73,7 +73,7 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
         .map(|(shard, batches)| {
             let reservation =
                 MemoryConsumer::new(format!("connections fold[{shard}]")).register(&pool);
-            let fold = Fold::new(window_ms, Some(reservation), (shard, shards));
+            let fold = Fold::new(Some(reservation));
             tokio::spawn(fold_all(fold, batches))
         })
         .collect();
@@ -126,16 +126,42 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
     finished
 }
 
-/// Sends every batch of a scan partition to every fold; stops at the first error (returned),
-/// or quietly when a fold has stopped (it reports why).
+/// A scanned batch and, for one fold, the rows whose connection it holds: row, key, and
+/// whether the source is the client.
+type Keyed = (Arc<RecordBatch>, Vec<(u32, Key, bool)>);
+
+/// Keys each record of a scan partition's batches once, on the partition's own task, and sends
+/// every fold the rows of its connections. (Each fold keying every record and skipping the
+/// ones not its own made the work of keying grow with the number of folds: two threads folded
+/// slower than one.) Stops at the first error (returned), or quietly when a fold has stopped
+/// (it reports why).
 async fn send_all(
     mut stream: SendableRecordBatchStream,
-    folds: Vec<tokio::sync::mpsc::Sender<Arc<RecordBatch>>>,
+    folds: Vec<tokio::sync::mpsc::Sender<Keyed>>,
+    window_ms: i64,
 ) -> Result<()> {
     while let Some(batch) = stream.next().await {
         let batch = Arc::new(batch?);
-        for fold in &folds {
-            if fold.send(Arc::clone(&batch)).await.is_err() {
+        let mut rows: Vec<Vec<(u32, Key, bool)>> = vec![Vec::new(); folds.len()];
+        let expected = batch.num_rows() / folds.len() + 1;
+        for shard in &mut rows {
+            shard.reserve(expected);
+        }
+        let c = Columns::of(&batch)?;
+        for i in 0..batch.num_rows() {
+            let Some((key, fwd)) = c.key(i, window_ms)? else {
+                continue;
+            };
+            let shard = if folds.len() > 1 {
+                SHARDING.hash_one(key) as usize % folds.len()
+            } else {
+                0
+            };
+            // Batches hold at most a few thousand rows: the index fits.
+            rows[shard].push((i as u32, key, fwd));
+        }
+        for (fold, rows) in folds.iter().zip(rows) {
+            if fold.send((Arc::clone(&batch), rows)).await.is_err() {
                 return Ok(());
             }
         }
@@ -143,12 +169,9 @@ async fn send_all(
     Ok(())
 }
 
-async fn fold_all(
-    mut fold: Fold,
-    mut batches: tokio::sync::mpsc::Receiver<Arc<RecordBatch>>,
-) -> Result<Fold> {
-    while let Some(batch) = batches.recv().await {
-        fold.add(&batch)?;
+async fn fold_all(mut fold: Fold, mut batches: tokio::sync::mpsc::Receiver<Keyed>) -> Result<Fold> {
+    while let Some((batch, rows)) = batches.recv().await {
+        fold.add(&batch, &rows)?;
     }
     Ok(fold)
 }
@@ -336,9 +359,6 @@ impl Interner {
 
 /// The entries of the connections whose key hashes to one shard.
 struct Fold {
-    window_ms: i64,
-    /// This fold's shard and the number of shards.
-    shard: (usize, usize),
     entries: Entries,
     enis: Interner,
     vpcs: Interner,
@@ -444,6 +464,86 @@ struct Columns<'a> {
     dstport: &'a datafusion::arrow::array::PrimitiveArray<Int32Type>,
     src: &'a datafusion::arrow::array::FixedSizeBinaryArray,
     dst: &'a datafusion::arrow::array::FixedSizeBinaryArray,
+    action: StringArray,
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<Self> {
+        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| wrong(name));
+        Ok(Self {
+            start: column("start")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("start"))?,
+            end: column("end")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("end"))?,
+            protocol: column("protocol")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("protocol"))?,
+            tcp_flags: column("tcp_flags")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("tcp_flags"))?,
+            packets: column("packets")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("packets"))?,
+            bytes: column("bytes")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("bytes"))?,
+            line: column("source_line")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("source_line"))?,
+            srcport: column("srcport")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("srcport"))?,
+            dstport: column("dstport")?
+                .as_primitive_opt()
+                .ok_or_else(|| wrong("dstport"))?,
+            src: column("src_ip")?
+                .as_fixed_size_binary_opt()
+                .ok_or_else(|| wrong("src_ip"))?,
+            dst: column("dst_ip")?
+                .as_fixed_size_binary_opt()
+                .ok_or_else(|| wrong("dst_ip"))?,
+            action: utf8_column(batch, "action")?,
+        })
+    }
+
+    fn flags(&self, i: usize) -> Option<i32> {
+        self.tcp_flags.is_valid(i).then(|| self.tcp_flags.value(i))
+    }
+
+    fn ports(&self, i: usize) -> (Option<i32>, Option<i32>) {
+        (
+            self.srcport.is_valid(i).then(|| self.srcport.value(i)),
+            self.dstport.is_valid(i).then(|| self.dstport.value(i)),
+        )
+    }
+
+    fn verb(&self, i: usize) -> Option<&str> {
+        self.action.is_valid(i).then(|| self.action.value(i))
+    }
+
+    /// Row `i`'s connection, and whether its source is the client; None for a record without
+    /// both addresses and a start (the SQL's WHERE).
+    fn key(&self, i: usize, window_ms: i64) -> Result<Option<(Key, bool)>> {
+        if !(self.src.is_valid(i) && self.dst.is_valid(i) && self.start.is_valid(i)) {
+            return Ok(None);
+        }
+        let start = self.start.value(i);
+        let (sport, dport) = self.ports(i);
+        let rejected = self.verb(i) == Some("REJECT");
+        let (src, dst) = (self.src.value(i), self.dst.value(i));
+        let fwd = client_is_source(self.flags(i), rejected, sport, dport, src, dst);
+        let (client, server) = if fwd { (src, dst) } else { (dst, src) };
+        let key = Key {
+            window: start - start % window_ms,
+            protocol: self.protocol.is_valid(i).then(|| self.protocol.value(i)),
+            client: client.try_into().map_err(|_| wrong("src_ip"))?,
+            server: server.try_into().map_err(|_| wrong("dst_ip"))?,
+            port: if fwd { dport } else { sport },
+        };
+        Ok(Some((key, fwd)))
+    }
 }
 
 fn wrong(what: &str) -> DataFusionError {
@@ -453,10 +553,8 @@ fn wrong(what: &str) -> DataFusionError {
 }
 
 impl Fold {
-    fn new(window_ms: i64, reservation: Option<MemoryReservation>, shard: (usize, usize)) -> Self {
+    fn new(reservation: Option<MemoryReservation>) -> Self {
         Self {
-            window_ms,
-            shard,
             entries: Entries::default(),
             enis: Interner::default(),
             vpcs: Interner::default(),
@@ -491,46 +589,12 @@ impl Fold {
         Ok(())
     }
 
-    fn add(&mut self, batch: &RecordBatch) -> Result<()> {
+    /// Adds `rows` of `batch`, keyed by the sender (see `send_all`).
+    fn add(&mut self, batch: &RecordBatch, rows: &[(u32, Key, bool)]) -> Result<()> {
         let column = |name: &str| batch.column_by_name(name).ok_or_else(|| wrong(name));
-        let c = Columns {
-            start: column("start")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("start"))?,
-            end: column("end")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("end"))?,
-            protocol: column("protocol")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("protocol"))?,
-            tcp_flags: column("tcp_flags")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("tcp_flags"))?,
-            packets: column("packets")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("packets"))?,
-            bytes: column("bytes")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("bytes"))?,
-            line: column("source_line")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("source_line"))?,
-            srcport: column("srcport")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("srcport"))?,
-            dstport: column("dstport")?
-                .as_primitive_opt()
-                .ok_or_else(|| wrong("dstport"))?,
-            src: column("src_ip")?
-                .as_fixed_size_binary_opt()
-                .ok_or_else(|| wrong("src_ip"))?,
-            dst: column("dst_ip")?
-                .as_fixed_size_binary_opt()
-                .ok_or_else(|| wrong("dst_ip"))?,
-        };
+        let c = Columns::of(batch)?;
         let interface = utf8_column(batch, "interface_id")?;
         let vpc = utf8_column(batch, "vpc_id")?;
-        let action = utf8_column(batch, "action")?;
         // File names are a dictionary: each distinct value is interned once per batch.
         let file_ids: Vec<u32> = {
             let files = column("source_file")?;
@@ -567,30 +631,15 @@ impl Fold {
             }
         };
         let value = |a: &dyn Array, i: usize| a.is_valid(i);
-        for (i, &file) in file_ids.iter().enumerate() {
-            if !(value(c.src, i) && value(c.dst, i) && value(c.start, i)) {
-                continue;
-            }
+        for &(i, key, fwd) in rows {
+            let i = i as usize;
+            let file = file_ids[i];
             let start = c.start.value(i);
-            let flags = value(c.tcp_flags, i).then(|| c.tcp_flags.value(i));
-            let protocol = value(c.protocol, i).then(|| c.protocol.value(i));
-            let sport = value(c.srcport, i).then(|| c.srcport.value(i));
-            let dport = value(c.dstport, i).then(|| c.dstport.value(i));
-            let verb = value(&action, i).then(|| action.value(i));
+            let flags = c.flags(i);
+            let protocol = key.protocol;
+            let (sport, dport) = c.ports(i);
+            let verb = c.verb(i);
             let rejected = verb == Some("REJECT");
-            let (src, dst) = (c.src.value(i), c.dst.value(i));
-            let fwd = client_is_source(flags, rejected, sport, dport, src, dst);
-            let (client, server) = if fwd { (src, dst) } else { (dst, src) };
-            let key = Key {
-                window: start - start % self.window_ms,
-                protocol,
-                client: client.try_into().map_err(|_| wrong("src_ip"))?,
-                server: server.try_into().map_err(|_| wrong("dst_ip"))?,
-                port: if fwd { dport } else { sport },
-            };
-            if self.shard.1 > 1 && SHARDING.hash_one(key) as usize % self.shard.1 != self.shard.0 {
-                continue;
-            }
             let eni = if value(&interface, i) {
                 Some(self.enis.id(interface.value(i))?)
             } else {
