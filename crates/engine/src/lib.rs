@@ -252,7 +252,8 @@ impl Engine {
     ) -> Result<Vec<RecordBatch>, EngineError> {
         // No traffic still makes a table with the columns, so detectors run and find nothing.
         let batches = connections::fold::build(&self.context, window_ms).await?;
-        let enriched = connections::enrich(&batches, resolver)?;
+        let threads = self.context.state().config().target_partitions();
+        let enriched = connections::enrich(&batches, resolver, threads)?;
         tracing::debug!("Connections enriched.");
         Ok(enriched)
     }

@@ -230,12 +230,48 @@ fn utf8_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
         .ok_or_else(wrong)
 }
 
-/// Adds the text addresses and the asset columns of both sides to the aggregated batches.
-pub fn enrich(batches: &[RecordBatch], resolver: Option<&Resolver>) -> Result<Vec<RecordBatch>> {
-    batches
-        .iter()
-        .map(|batch| enrich_batch(batch, resolver))
-        .collect()
+/// Adds the text addresses and the asset columns of both sides to the aggregated batches, on
+/// up to `threads` threads (each takes the next batch not yet taken; the order is kept). Naming
+/// both sides of every row is most of the work after the fold: 4.9 M rows took 6.4 s on one.
+pub fn enrich(
+    batches: &[RecordBatch],
+    resolver: Option<&Resolver>,
+    threads: usize,
+) -> Result<Vec<RecordBatch>> {
+    let threads = threads.clamp(1, batches.len().max(1));
+    if threads == 1 {
+        return batches
+            .iter()
+            .map(|batch| enrich_batch(batch, resolver))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(batch) = batches.get(at) else {
+                return done;
+            };
+            done.push((at, enrich_batch(batch, resolver)));
+        }
+    };
+    let mut done: Vec<(usize, Result<RecordBatch>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().map_err(|_| {
+                    DataFusionError::Execution("connections: an enrichment thread failed".into())
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    done.sort_unstable_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, batch)| batch).collect()
 }
 
 fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<RecordBatch> {
