@@ -330,6 +330,47 @@ pub(crate) async fn collect_rows(
     Ok(batches)
 }
 
+/// `f` over `items` on up to `threads` threads, each taking the next item not yet taken; the
+/// results in the items' order. A thread that panicked fails the whole with "`what` failed".
+pub(crate) fn map_on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    what: &str,
+    f: impl Fn(&T) -> R + Sync,
+) -> datafusion::error::Result<Vec<R>> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return Ok(items.iter().map(f).collect());
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(at) else {
+                return done;
+            };
+            done.push((at, f(item)));
+        }
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().map_err(|_| {
+                    datafusion::error::DataFusionError::Execution(format!("{what} failed"))
+                })
+            })
+            .collect::<datafusion::error::Result<Vec<_>>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    done.sort_unstable_by_key(|(at, _)| *at);
+    Ok(done.into_iter().map(|(_, result)| result).collect())
+}
+
 /// Expands inputs into files; one that cannot be listed is reported and the others go on.
 async fn resolve(
     inputs: &[String],

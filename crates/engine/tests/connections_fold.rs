@@ -1,8 +1,8 @@
 //! `connections` as the fold builds it equals what its specification, the aggregation SQL,
 //! computes: on the simulator's estate with every scenario in each flow-log format, on the
-//! samples, with one partition and two (so partitions are merged), and under a memory limit
-//! too small for it, a clear error; and enrichment on several threads gives the rows it gives
-//! on one, in the same order.
+//! samples, with one partition and two (so the connections are split between two folds), and
+//! under a memory limit too small for it, a clear error; and enrichment on several threads
+//! gives the rows it gives on one, in the same order.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -238,40 +238,14 @@ pub fn enrich(
     resolver: Option<&Resolver>,
     threads: usize,
 ) -> Result<Vec<RecordBatch>> {
-    let threads = threads.clamp(1, batches.len().max(1));
-    if threads == 1 {
-        return batches
-            .iter()
-            .map(|batch| enrich_batch(batch, resolver))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(batch) = batches.get(at) else {
-                return done;
-            };
-            done.push((at, enrich_batch(batch, resolver)));
-        }
-    };
-    let mut done: Vec<(usize, Result<RecordBatch>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker.join().map_err(|_| {
-                    DataFusionError::Execution("connections: an enrichment thread failed".into())
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-    })?
+    crate::map_on_threads(
+        batches,
+        threads,
+        "connections: an enrichment thread",
+        |batch| enrich_batch(batch, resolver),
+    )?
     .into_iter()
-    .flatten()
-    .collect();
-    done.sort_unstable_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, batch)| batch).collect()
+    .collect()
 }
 
 fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<RecordBatch> {
