@@ -25,6 +25,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
+use eastwest_ingest::input::path_time_span;
 use eastwest_ingest::sources::flow::text::Emit;
 use eastwest_ingest::sources::flow::{
     COLUMNS, ColumnSource, FIELDS, FieldType, Literal, RowSelection,
@@ -97,6 +98,21 @@ impl FlowTable {
             window: self.window,
             report: Arc::clone(&self.report),
             gaps: true,
+            resolver: self.resolver.clone(),
+        }
+    }
+
+    /// The same table for a second read of its inputs, accounted in a report of its own: what
+    /// was read, skipped or malformed has been counted once by the first read, and a second
+    /// read must not count it again.
+    pub fn reread(&self) -> Self {
+        Self {
+            inputs: Arc::clone(&self.inputs),
+            opener: self.opener.clone(),
+            flow: self.flow.clone(),
+            window: self.window,
+            report: Arc::new(Report::new()),
+            gaps: self.gaps,
             resolver: self.resolver.clone(),
         }
     }
@@ -231,16 +247,21 @@ pub fn assign(inputs: &[Input], partitions: usize) -> Vec<Vec<Input>> {
             lightest.1.push(input.clone());
         }
     }
-    // Keep each partition in input order so rows come out in a stable order.
+    // Each partition reads in time order where paths carry times (S3 object names, dated
+    // folders), else in name order, so rows come out in a stable order and every partition
+    // moves through time at about the same pace: `connections` finishes each window once all
+    // have passed it. Name order alone is not time order: S3 names sort by flow-log id before
+    // the time, so a second flow log's day would come a whole day late.
     assigned
         .into_iter()
         .map(|(_, mut inputs)| {
-            inputs.sort_by_key(|i| {
+            inputs.sort_by_cached_key(|i| {
                 let part = (
                     i.chunk.as_ref().map(|c| c.start),
                     i.row_groups.as_ref().map(|g| g.first),
                 );
-                (Arc::clone(&i.name), part)
+                let time = path_time_span(&i.name).map(|(from, _)| from);
+                (time.is_none(), time, Arc::clone(&i.name), part)
             });
             inputs
         })

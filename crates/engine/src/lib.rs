@@ -268,12 +268,13 @@ impl Engine {
             .await
     }
 
-    /// The `connections` rows before enrichment, as [`Engine::build_connections`] folds them.
+    /// The `connections` rows before enrichment, as [`Engine::build_connections`] folds them,
+    /// and how the fold went.
     pub async fn connections_folded(
         &self,
         window_ms: i64,
-    ) -> Result<Vec<RecordBatch>, EngineError> {
-        Ok(connections::fold::build(&self.context, window_ms).await?)
+    ) -> Result<(Vec<RecordBatch>, connections::fold::FoldStats), EngineError> {
+        Ok(connections::fold::build_counted(&self.context, window_ms).await?)
     }
 
     /// Runs a query for a table's rows: its non-empty batches, or one empty batch with the

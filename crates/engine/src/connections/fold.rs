@@ -6,20 +6,31 @@
 //! specification (a test compares the two on every scenario of the simulator and on the
 //! samples). The SQL runs two hash aggregations over every record, one of them with a
 //! `count(DISTINCT ...)` and two ordered `first_value`s, and held about 800 MiB at 5 M
-//! records; the fold reads each record once, keeps one entry per connection with its ENIs
-//! inline, and its memory grows with connections, not records. What depends only on the
-//! aggregated values (attempts, answered, failed, the ENI list) is still SQL over the folded
-//! rows, which also merges the folds' ordered rows into the table's order.
+//! records; the fold reads each record once and keeps one entry per connection with its ENIs
+//! inline. What depends only on the aggregated values (attempts, answered, failed, the ENI
+//! list) is still SQL over the folded rows, which also merges the folds' ordered rows into the
+//! table's order.
+//!
+//! Logs are read roughly in time order (S3 object names and a file's lines are), so a window
+//! is finished as the reading passes it: once every scan partition has read records an hour
+//! past its end, its entries become rows and are freed. The entries held are then a few
+//! windows' worth, not the whole input's (at 100 M records over two days, 2.6 GiB of entries
+//! were held to the end). A record that comes after its window was finished is not lost and
+//! not approximated (a per-ENI count of distinct client ports cannot be merged from finished
+//! rows): the windows that had one are read and folded again, whole, in a second pass, which
+//! logs out of order cost and ordered ones do not.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, DictionaryArray, FixedSizeBinaryBuilder, Int32Array, Int64Array,
-    RecordBatch, StringArray, TimestampMillisecondArray, UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, FixedSizeBinaryBuilder, Int32Array,
+    Int64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt64Array,
 };
-use datafusion::arrow::datatypes::{Int32Type, Int64Type, TimestampMillisecondType, UInt64Type};
+use datafusion::arrow::datatypes::{
+    DataType, Int32Type, Int64Type, TimestampMillisecondType, UInt64Type,
+};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
@@ -28,12 +39,25 @@ use futures::StreamExt;
 
 use super::{client_is_source, utf8_column};
 
-/// The columns the fold reads from `flows`.
-const SCAN_SQL: &str = "SELECT start, \"end\", protocol, interface_id, vpc_id, action, tcp_flags, \
-    packets, bytes, source_file, source_line, src_ip, dst_ip, srcport, dstport FROM flows";
+/// The columns the fold reads from a flows table.
+fn scan_sql(table: &str) -> String {
+    format!(
+        "SELECT start, \"end\", protocol, interface_id, vpc_id, action, tcp_flags, packets, \
+         bytes, source_file, source_line, src_ip, dst_ip, srcport, dstport FROM {table}"
+    )
+}
 
 /// The name the folded rows are registered under while the final SQL runs over them.
 const FOLDED_TABLE: &str = "eastwest_connections_folded";
+
+/// The name `flows` is read again under by the second pass.
+const REREAD_TABLE: &str = "eastwest_flows_reread";
+
+/// How long past a window's end its records may still be read: S3 delivers a flow log's
+/// records within minutes of their interval, and an hour (or the window, if longer) leaves
+/// room for delays and for the scan partitions reading at different paces. A record later
+/// than that is still counted exactly (see the module's doc).
+const LATENESS_MS: i64 = 3_600_000;
 
 /// Past this many distinct client ports an entry keeps them in a hash set instead of a sorted
 /// vector (insertion into a sorted vector moves up to this many ports).
@@ -49,35 +73,141 @@ const ROWS_PER_BATCH: usize = 8192;
 /// Memory is reserved from the session's pool in steps of this many bytes.
 const RESERVE_STEP: usize = 8 << 20;
 
+/// What a build of `connections` did, for logs and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FoldStats {
+    /// Connections (rows) built.
+    pub connections: usize,
+    /// Windows finished while the logs were read, before the end.
+    pub finished_early: usize,
+    /// Windows that had records after they were finished, and were folded again.
+    pub refolded: usize,
+    /// The records that came after their window was finished.
+    pub late_records: u64,
+    /// The most connections the folds held at once, summed over folds.
+    pub most_held: usize,
+}
+
 /// Builds the `connections` rows (before enrichment) from `flows` in `context`, and orders and
-/// finishes them with SQL. The scan's partitions parse in parallel and key each record once;
-/// each of as many folds as there are partitions gets the records whose connection key hashes
-/// to it. Folds of the partitions' own records would each hold nearly every connection
-/// (an hour's connections are in all of its files) and then have to be merged: sharded by key,
-/// the connections are held once and the folds' rows are disjoint. Memory is reserved from the
-/// session's pool as entries grow, so `--memory-limit` bounds this step like the others.
+/// finishes them with SQL. See [`build_counted`].
 pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<RecordBatch>> {
+    Ok(build_counted(context, window_ms).await?.0)
+}
+
+/// Builds the `connections` rows as [`build`] does, and says how (see [`FoldStats`]).
+///
+/// The scan's partitions parse in parallel and key each record once; each of as many folds as
+/// there are partitions gets the records whose connection key hashes to it. Folds of the
+/// partitions' own records would each hold nearly every connection (an hour's connections are
+/// in all of its files) and then have to be merged: sharded by key, the connections are held
+/// once and the folds' rows are disjoint. Memory is reserved from the session's pool as
+/// entries and rows grow, so `--memory-limit` bounds this step like the others.
+pub async fn build_counted(
+    context: &SessionContext,
+    window_ms: i64,
+) -> Result<(Vec<RecordBatch>, FoldStats)> {
     let window_ms = window_ms.max(1_000);
-    let frame = context.sql(SCAN_SQL).await?;
+    let first = fold_pass(context, "flows", window_ms, None).await?;
+    let mut stats = FoldStats::default();
+    let mut late = BTreeSet::new();
+    for fold in &first {
+        stats.most_held += fold.most_held;
+        if let Some(closing) = &fold.closing {
+            stats.finished_early += closing.finished;
+            stats.late_records += closing.late_records;
+            late.extend(closing.late.iter().copied());
+        }
+    }
+    stats.refolded = late.len();
+    let mut partitions = ordered(first, &late)?;
+    if !late.is_empty() {
+        tracing::warn!(
+            windows = late.len(),
+            records = stats.late_records,
+            "Flow records came after their window was finished (the logs are out of time \
+             order); those windows are read and folded again."
+        );
+        let flows = context.table_provider("flows").await?;
+        let again: Arc<dyn datafusion::catalog::TableProvider> =
+            match flows.downcast_ref::<crate::flows::FlowTable>() {
+                Some(table) => Arc::new(table.reread()),
+                None => flows,
+            };
+        context.deregister_table(REREAD_TABLE)?;
+        context.register_table(REREAD_TABLE, again)?;
+        let second = fold_pass(context, REREAD_TABLE, window_ms, Some(Arc::new(late))).await;
+        context.deregister_table(REREAD_TABLE)?;
+        let second = second?;
+        stats.most_held = stats
+            .most_held
+            .max(second.iter().map(|f| f.most_held).sum());
+        partitions.extend(ordered(second, &BTreeSet::new())?);
+    }
+    stats.connections = partitions.iter().flatten().map(RecordBatch::num_rows).sum();
+    tracing::info!(
+        connections = stats.connections,
+        finished_early = stats.finished_early,
+        refolded = stats.refolded,
+        most_held = stats.most_held,
+        "Flows folded into connections."
+    );
+    let order = [
+        "window_ms",
+        "client_ip",
+        "server_ip",
+        "server_port",
+        "protocol",
+    ]
+    .map(|name| datafusion::prelude::col(name).sort(true, false))
+    .to_vec();
+    let table = datafusion::datasource::MemTable::try_new(partitions[0][0].schema(), partitions)?
+        .with_sort_order(vec![order]);
+    context.deregister_table(FOLDED_TABLE)?;
+    context.register_table(FOLDED_TABLE, Arc::new(table))?;
+    let finished = crate::collect_rows(context, &finish_sql()).await;
+    context.deregister_table(FOLDED_TABLE)?;
+    tracing::debug!("Connection rows finished.");
+    Ok((finished?, stats))
+}
+
+/// One read of `table` folded: the first pass (`only` None) finishes windows as the reading
+/// passes them; a second pass folds only the windows in `only`, and finishes them at the end.
+async fn fold_pass(
+    context: &SessionContext,
+    table: &str,
+    window_ms: i64,
+    only: Option<Arc<BTreeSet<i64>>>,
+) -> Result<Vec<Fold>> {
+    let frame = context.sql(&scan_sql(table)).await?;
     let streams = frame.execute_stream_partitioned().await?;
     let shards = streams.len().max(1);
     let pool = Arc::clone(&context.runtime_env().memory_pool);
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards)
-        .map(|_| tokio::sync::mpsc::channel::<Keyed>(4))
+        .map(|_| tokio::sync::mpsc::channel::<Piece>(4))
         .unzip();
     let readers: Vec<_> = streams
         .into_iter()
-        .map(|stream| tokio::spawn(send_all(stream, senders.clone(), window_ms)))
+        .enumerate()
+        .map(|(from, stream)| {
+            let reader = Reader {
+                folds: senders.clone(),
+                window_ms,
+                from,
+                only: only.clone(),
+            };
+            tokio::spawn(reader.send_all(stream))
+        })
         .collect();
     drop(senders);
     let folds: Vec<_> = receivers
         .into_iter()
         .enumerate()
-        .map(|(shard, batches)| {
+        .map(|(shard, pieces)| {
             let reservation =
                 MemoryConsumer::new(format!("connections fold[{shard}]")).register(&pool);
-            let fold = Fold::new(Some(reservation));
-            tokio::spawn(fold_all(fold, batches))
+            let closing = only.is_none().then(|| Closing::new(shards, window_ms));
+            let fold = Fold::new(Some(reservation), closing);
+            tokio::spawn(fold_all(fold, pieces))
         })
         .collect();
     let failed = |e: tokio::task::JoinError| {
@@ -92,92 +222,180 @@ pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<Recor
     for reader in readers {
         reader.await.map_err(failed)??;
     }
-    tracing::info!(
-        connections = done.iter().map(|f| f.entries.len()).sum::<usize>(),
-        mib = done.iter().map(Fold::bytes).sum::<usize>() >> 20,
-        "Flows folded into connections."
-    );
-    // Each fold's rows are in the table's order: one sorted partition each, which the final
-    // ORDER BY merges instead of sorting. The folds order their rows on a thread each (4.9 M
-    // connections took 3 to 5 s one fold after another), and are freed on a thread of their
-    // own: freeing millions of entries takes seconds, while the rows go on.
+    Ok(done)
+}
+
+/// Each fold's rows in the table's order, without the windows in `drop`: one sorted partition
+/// each, which the final ORDER BY merges instead of sorting. The folds order their
+/// unfinished windows on a thread each, and are freed on a thread of their own (freeing
+/// millions of entries takes seconds, while the rows go on).
+fn ordered(folds: Vec<Fold>, drop: &BTreeSet<i64>) -> Result<Vec<Vec<RecordBatch>>> {
     let partitions = crate::map_on_threads(
-        &done,
-        done.len(),
+        &folds,
+        folds.len(),
         "connections: ordering the rows",
-        Fold::to_batches,
+        |fold| fold.finish(drop),
     )?
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
-    std::thread::spawn(move || drop(done));
-    let order = [
-        "window_ms",
-        "client_ip",
-        "server_ip",
-        "server_port",
-        "protocol",
-    ]
-    .map(|name| datafusion::prelude::col(name).sort(true, false))
-    .to_vec();
-    tracing::debug!("Folded connections ordered into rows.");
-    let table = datafusion::datasource::MemTable::try_new(partitions[0][0].schema(), partitions)?
-        .with_sort_order(vec![order]);
-    context.deregister_table(FOLDED_TABLE)?;
-    context.register_table(FOLDED_TABLE, Arc::new(table))?;
-    let finished = crate::collect_rows(context, &finish_sql()).await;
-    context.deregister_table(FOLDED_TABLE)?;
-    tracing::debug!("Connection rows finished.");
-    finished
+    std::thread::spawn(move || std::mem::drop(folds));
+    Ok(partitions)
 }
 
-/// A scanned batch and, for one fold, the rows whose connection it holds: row, key, and
-/// whether the source is the client.
-type Keyed = (Arc<RecordBatch>, Vec<(u32, Key, bool)>);
+/// What a scan partition sends each fold.
+enum Piece {
+    /// A scanned batch from partition `from`, the rows of it whose connections the fold holds
+    /// (row, key, whether the source is the client), and the earliest start in the batch.
+    Rows {
+        batch: Arc<RecordBatch>,
+        rows: Vec<(u32, Key, bool)>,
+        from: usize,
+        earliest: Option<i64>,
+    },
+    /// Partition `from` has read everything.
+    Done(usize),
+}
 
-/// Keys each record of a scan partition's batches once, on the partition's own task, and sends
-/// every fold the rows of its connections. (Each fold keying every record and skipping the
-/// ones not its own made the work of keying grow with the number of folds: two threads folded
-/// slower than one.) Stops at the first error (returned), or quietly when a fold has stopped
-/// (it reports why).
-async fn send_all(
-    mut stream: SendableRecordBatchStream,
-    folds: Vec<tokio::sync::mpsc::Sender<Keyed>>,
+/// A scan partition's side: keys its records and sends them to their folds.
+struct Reader {
+    folds: Vec<tokio::sync::mpsc::Sender<Piece>>,
     window_ms: i64,
-) -> Result<()> {
-    while let Some(batch) = stream.next().await {
-        let batch = Arc::new(batch?);
-        let mut rows: Vec<Vec<(u32, Key, bool)>> = vec![Vec::new(); folds.len()];
-        let expected = batch.num_rows() / folds.len() + 1;
-        for shard in &mut rows {
-            shard.reserve(expected);
+    /// The partition's number.
+    from: usize,
+    /// The only windows wanted (a second pass), or all.
+    only: Option<Arc<BTreeSet<i64>>>,
+}
+
+impl Reader {
+    /// Keys each record of the partition's batches once, on the partition's own task, and sends
+    /// every fold the rows of its connections (each fold keying every record and skipping the
+    /// ones not its own made the work of keying grow with the number of folds: two threads
+    /// folded slower than one), then says the partition is done. Stops at the first error
+    /// (returned), or quietly when a fold has stopped (it reports why).
+    async fn send_all(self, mut stream: SendableRecordBatchStream) -> Result<()> {
+        let folds = &self.folds;
+        while let Some(batch) = stream.next().await {
+            let batch = Arc::new(batch?);
+            let mut rows: Vec<Vec<(u32, Key, bool)>> = vec![Vec::new(); folds.len()];
+            let expected = batch.num_rows() / folds.len() + 1;
+            for shard in &mut rows {
+                shard.reserve(expected);
+            }
+            let c = Columns::of(&batch)?;
+            let mut earliest: Option<i64> = None;
+            for i in 0..batch.num_rows() {
+                let Some((key, fwd)) = c.key(i, self.window_ms)? else {
+                    continue;
+                };
+                let start = c.start.value(i);
+                earliest = Some(earliest.map_or(start, |e| e.min(start)));
+                if let Some(only) = &self.only
+                    && !only.contains(&key.window)
+                {
+                    continue;
+                }
+                let shard = if folds.len() > 1 {
+                    SHARDING.hash_one(key) as usize % folds.len()
+                } else {
+                    0
+                };
+                // Batches hold at most a few thousand rows: the index fits.
+                rows[shard].push((i as u32, key, fwd));
+            }
+            for (fold, rows) in folds.iter().zip(rows) {
+                let piece = Piece::Rows {
+                    batch: Arc::clone(&batch),
+                    rows,
+                    from: self.from,
+                    earliest,
+                };
+                if fold.send(piece).await.is_err() {
+                    return Ok(());
+                }
+            }
         }
-        let c = Columns::of(&batch)?;
-        for i in 0..batch.num_rows() {
-            let Some((key, fwd)) = c.key(i, window_ms)? else {
-                continue;
-            };
-            let shard = if folds.len() > 1 {
-                SHARDING.hash_one(key) as usize % folds.len()
-            } else {
-                0
-            };
-            // Batches hold at most a few thousand rows: the index fits.
-            rows[shard].push((i as u32, key, fwd));
-        }
-        for (fold, rows) in folds.iter().zip(rows) {
-            if fold.send((Arc::clone(&batch), rows)).await.is_err() {
+        for fold in folds {
+            if fold.send(Piece::Done(self.from)).await.is_err() {
                 return Ok(());
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
-async fn fold_all(mut fold: Fold, mut batches: tokio::sync::mpsc::Receiver<Keyed>) -> Result<Fold> {
-    while let Some((batch, rows)) = batches.recv().await {
-        fold.add(&batch, &rows)?;
+async fn fold_all(mut fold: Fold, mut pieces: tokio::sync::mpsc::Receiver<Piece>) -> Result<Fold> {
+    while let Some(piece) = pieces.recv().await {
+        match piece {
+            Piece::Rows {
+                batch,
+                rows,
+                from,
+                earliest,
+            } => {
+                fold.add(&batch, &rows)?;
+                fold.advance(from, earliest, false)?;
+            }
+            Piece::Done(from) => fold.advance(from, None, true)?,
+        }
     }
     Ok(fold)
+}
+
+/// The finishing of windows while the logs are read (the first pass).
+struct Closing {
+    window_ms: i64,
+    /// Per scan partition: the latest of its batches' earliest starts, and whether it is done.
+    progress: Vec<(Option<i64>, bool)>,
+    /// The latest window finished: a record of it or of an earlier one is late.
+    frontier: Option<i64>,
+    /// Windows that had a late record, and how many late records there were.
+    late: BTreeSet<i64>,
+    late_records: u64,
+    /// Windows finished.
+    finished: usize,
+}
+
+impl Closing {
+    fn new(partitions: usize, window_ms: i64) -> Self {
+        Self {
+            window_ms,
+            progress: vec![(None, false); partitions],
+            frontier: None,
+            late: BTreeSet::new(),
+            late_records: 0,
+            finished: 0,
+        }
+    }
+
+    /// Whether a record of `window` comes after its window was finished (and notes it if so).
+    fn late(&mut self, window: i64) -> bool {
+        let late = self.frontier.is_some_and(|f| window <= f);
+        if late {
+            self.late.insert(window);
+            self.late_records += 1;
+        }
+        late
+    }
+
+    /// Notes partition `from`'s progress; returns the start of the latest window that is now
+    /// finished (it and every earlier one), if any. A partition not yet started holds every
+    /// window open; a done one holds none (the end finishes what is left).
+    fn advance(&mut self, from: usize, earliest: Option<i64>, done: bool) -> Option<i64> {
+        if let Some(progress) = self.progress.get_mut(from) {
+            progress.0 = max_option(progress.0, earliest);
+            progress.1 |= done;
+        }
+        let mut reached: Option<i64> = None;
+        for &(latest, done) in &self.progress {
+            if done {
+                continue;
+            }
+            let latest = latest?;
+            reached = Some(reached.map_or(latest, |r| r.min(latest)));
+        }
+        let reached = reached?;
+        Some(reached.saturating_sub(self.window_ms + self.window_ms.max(LATENESS_MS)))
+    }
 }
 
 /// What identifies a connection: window, protocol, client, server, server port.
@@ -347,9 +565,15 @@ impl Interner {
         if let Some(id) = self.ids.get(text) {
             return Ok(*id);
         }
-        let id = u32::try_from(self.names.len()).map_err(|_| {
-            DataFusionError::ResourcesExhausted("connections: more than 2^32 distinct names".into())
-        })?;
+        // Below 2^31: ids are the keys of the rows' dictionaries (Int32).
+        let id = u32::try_from(self.names.len())
+            .ok()
+            .filter(|&id| id <= i32::MAX as u32)
+            .ok_or_else(|| {
+                DataFusionError::ResourcesExhausted(
+                    "connections: more than 2^31 distinct names".into(),
+                )
+            })?;
         let name: Arc<str> = Arc::from(text);
         self.names.push(Arc::clone(&name));
         self.ids.insert(name, id);
@@ -361,15 +585,22 @@ impl Interner {
     }
 }
 
-/// The entries of the connections whose key hashes to one shard.
+/// The entries of the connections whose key hashes to one shard, and the rows of its windows
+/// already finished.
 struct Fold {
     entries: Entries,
     enis: Interner,
     vpcs: Interner,
     files: Interner,
-    /// Heap bytes the entries hold besides their slots (ports, a third ENI), roughly.
-    heap: usize,
     reservation: Option<MemoryReservation>,
+    /// The finished windows' rows, in the table's order.
+    finished: Vec<RecordBatch>,
+    /// Bytes of `finished`, besides the dictionaries' values (shared between batches).
+    finished_bytes: usize,
+    /// Finishing windows as the reading goes (the first pass), or only at the end.
+    closing: Option<Closing>,
+    /// The most entries held at once.
+    most_held: usize,
 }
 
 /// A connection's logging ENIs: two inline (the client's and the server's), a NAT gateway's
@@ -378,6 +609,44 @@ type Enis = smallvec::SmallVec<[PerEni; 2]>;
 
 /// Bytes a spill to the heap costs per ENI.
 const ENI_BYTES: usize = std::mem::size_of::<PerEni>();
+
+/// One window's connections.
+struct Table {
+    window: i64,
+    map: HashMap<Key, Enis, foldhash::fast::RandomState>,
+    /// Heap bytes the entries hold besides their slots (ports, a third ENI), roughly.
+    heap: usize,
+}
+
+impl Table {
+    fn bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(Key, Enis)>() + 1) + self.heap
+    }
+
+    /// The entries in the table's order: client, server, server port, protocol (nulls last,
+    /// as SQL sorts them).
+    fn sorted(&self) -> impl Iterator<Item = (&Key, &Enis)> {
+        // The order's key is copied next to each entry: comparing through references into the
+        // table missed the cache twice a comparison.
+        let mut entries: Vec<_> = self
+            .map
+            .iter()
+            .map(|(k, e)| {
+                let order = (
+                    k.client,
+                    k.server,
+                    k.port.is_none(),
+                    k.port,
+                    k.protocol.is_none(),
+                    k.protocol,
+                );
+                (order, k, e)
+            })
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        entries.into_iter().map(|(_, k, e)| (k, e))
+    }
+}
 
 /// The connections' sums, by key, in a hash table per window. Records come roughly in time
 /// order, so the table in use is one window's, and a table that grows copies one window's
@@ -388,67 +657,84 @@ const ENI_BYTES: usize = std::mem::size_of::<PerEni>();
 struct Entries {
     /// Window start → its table's position in `tables`.
     windows: HashMap<i64, usize, foldhash::fast::RandomState>,
-    tables: Vec<(i64, HashMap<Key, Enis, foldhash::fast::RandomState>)>,
+    tables: Vec<Table>,
     /// The table used last: consecutive records are mostly of one window.
     last: usize,
 }
 
 impl Entries {
     fn len(&self) -> usize {
-        self.tables.iter().map(|(_, table)| table.len()).sum()
+        self.tables.iter().map(|t| t.map.len()).sum()
     }
 
-    /// The entry of `key`, made empty when new, and whether it is new.
-    fn slot(&mut self, key: Key) -> (&mut Enis, bool) {
-        if self.tables.get(self.last).is_none_or(|t| t.0 != key.window) {
+    /// The entry of `key`, made empty when new, whether it is new, and its table's heap bytes.
+    fn slot(&mut self, key: Key) -> (&mut Enis, bool, &mut usize) {
+        if self
+            .tables
+            .get(self.last)
+            .is_none_or(|t| t.window != key.window)
+        {
             let tables = &mut self.tables;
             self.last = *self.windows.entry(key.window).or_insert_with(|| {
-                tables.push((key.window, HashMap::default()));
+                tables.push(Table {
+                    window: key.window,
+                    map: HashMap::default(),
+                    heap: 0,
+                });
                 tables.len() - 1
             });
         }
+        let table = &mut self.tables[self.last];
         let mut new = false;
-        let entry = self.tables[self.last].1.entry(key).or_insert_with(|| {
+        let entry = table.map.entry(key).or_insert_with(|| {
             new = true;
             Enis::new()
         });
-        (entry, new)
+        (entry, new, &mut table.heap)
     }
 
     /// The tables' bytes.
     fn bytes(&self) -> usize {
-        self.tables
-            .iter()
-            .map(|(_, t)| t.capacity() * (std::mem::size_of::<(Key, Enis)>() + 1))
-            .sum()
+        self.tables.iter().map(Table::bytes).sum()
     }
 
-    /// The entries in the table's order: window, client, server, server port, protocol (nulls
-    /// last, as SQL sorts them).
-    fn sorted(&self) -> impl Iterator<Item = (&Key, &Enis)> {
-        let mut tables: Vec<_> = self.tables.iter().collect();
-        tables.sort_unstable_by_key(|(window, _)| *window);
-        tables.into_iter().flat_map(|(_, table)| {
-            // The order's key is copied next to each entry: comparing through references into
-            // the table missed the cache twice a comparison.
-            let mut entries: Vec<_> = table
-                .iter()
-                .map(|(k, e)| {
-                    let order = (
-                        k.client,
-                        k.server,
-                        k.port.is_none(),
-                        k.port,
-                        k.protocol.is_none(),
-                        k.protocol,
-                    );
-                    (order, k, e)
-                })
-                .collect();
-            entries.sort_unstable_by_key(|e| e.0);
-            entries.into_iter().map(|(_, k, e)| (k, e))
-        })
+    /// Takes out the tables of `last` and earlier windows, in window order.
+    fn take_until(&mut self, last: i64) -> Vec<Table> {
+        if self.tables.iter().all(|t| t.window > last) {
+            return Vec::new();
+        }
+        let (mut done, open): (Vec<Table>, Vec<Table>) = std::mem::take(&mut self.tables)
+            .into_iter()
+            .partition(|t| t.window <= last);
+        self.tables = open;
+        self.windows = self
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(at, t)| (t.window, at))
+            .collect();
+        self.last = usize::MAX;
+        done.sort_unstable_by_key(|t| t.window);
+        done
     }
+
+    /// The tables not in `drop`, in window order.
+    fn ordered(&self, drop: &BTreeSet<i64>) -> Vec<&Table> {
+        let mut tables: Vec<&Table> = self
+            .tables
+            .iter()
+            .filter(|t| !drop.contains(&t.window))
+            .collect();
+        tables.sort_unstable_by_key(|t| t.window);
+        tables
+    }
+}
+
+/// The interned names as dictionary values, for the rows' dictionary columns.
+struct Names {
+    files: ArrayRef,
+    enis: ArrayRef,
+    vpcs: ArrayRef,
 }
 
 /// The columns of one batch of `flows`, typed.
@@ -553,40 +839,121 @@ fn wrong(what: &str) -> DataFusionError {
 }
 
 impl Fold {
-    fn new(reservation: Option<MemoryReservation>) -> Self {
+    fn new(reservation: Option<MemoryReservation>, closing: Option<Closing>) -> Self {
         Self {
             entries: Entries::default(),
             enis: Interner::default(),
             vpcs: Interner::default(),
             files: Interner::default(),
-            heap: 0,
             reservation,
+            finished: Vec::new(),
+            finished_bytes: 0,
+            closing,
+            most_held: 0,
         }
     }
 
-    /// Bytes held, roughly: slots, table and heap.
+    /// Bytes held, roughly: the entries' slots, tables and heap, and the finished rows.
     fn bytes(&self) -> usize {
-        self.entries.bytes() + self.heap
+        self.entries.bytes() + self.finished_bytes
     }
 
-    /// Accounts for `added` more bytes, reserving from the pool a step at a time; fails with
-    /// "Resources exhausted" when the pool has no more to give.
-    fn grow(&mut self, added: usize) -> Result<()> {
-        self.heap += added;
+    /// Brings the reservation up to the bytes held, a step at a time, or down when windows have
+    /// been finished; fails with "Resources exhausted" when the pool has no more to give.
+    fn account(&mut self) -> Result<()> {
         let bytes = self.bytes();
-        if let Some(reservation) = &mut self.reservation
-            && bytes > reservation.size()
-        {
+        let Some(reservation) = &mut self.reservation else {
+            return Ok(());
+        };
+        if bytes > reservation.size() {
             let want = bytes + RESERVE_STEP - reservation.size();
             reservation.try_grow(want).map_err(|e| {
                 DataFusionError::ResourcesExhausted(format!(
                     "building connections ({} connections so far): {e}; \
                      raise --memory-limit or read fewer days at once (--since/--until)",
-                    self.entries.len()
+                    self.entries.len() + self.finished.iter().map(|b| b.num_rows()).sum::<usize>()
                 ))
             })?;
+        } else if reservation.size() > bytes + 2 * RESERVE_STEP {
+            reservation.shrink(reservation.size() - bytes - RESERVE_STEP);
         }
         Ok(())
+    }
+
+    /// Notes partition `from`'s progress (`earliest`, the earliest start in its last batch;
+    /// `done`, it has read everything), and turns the windows that are now finished into rows.
+    fn advance(&mut self, from: usize, earliest: Option<i64>, done: bool) -> Result<()> {
+        let Some(closing) = &mut self.closing else {
+            return Ok(());
+        };
+        let Some(last) = closing.advance(from, earliest, done) else {
+            return Ok(());
+        };
+        let tables = self.entries.take_until(last);
+        let Some(latest) = tables.last().map(|t| t.window) else {
+            return Ok(());
+        };
+        closing.frontier = max_option(closing.frontier, Some(latest));
+        closing.finished += tables.len();
+        let names = self.names();
+        for batch in self.batches(tables.iter(), &names)? {
+            // The dictionaries' values are shared by every batch: their keys are counted.
+            self.finished_bytes += batch
+                .columns()
+                .iter()
+                .map(|c| match c.data_type() {
+                    DataType::Dictionary(_, _) => 4 * c.len(),
+                    _ => c.get_array_memory_size(),
+                })
+                .sum::<usize>();
+            self.finished.push(batch);
+        }
+        drop(tables);
+        self.account()
+    }
+
+    /// The interned names as they are now.
+    fn names(&self) -> Names {
+        let values = |interner: &Interner| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(
+                interner.names.iter().map(|n| &**n),
+            ))
+        };
+        Names {
+            files: values(&self.files),
+            enis: values(&self.enis),
+            vpcs: values(&self.vpcs),
+        }
+    }
+
+    /// Every row of the fold in the table's order, the windows in `drop` left out: the finished
+    /// windows' rows, then the rest's. At least one batch (an empty fold's gives the schema).
+    fn finish(&self, drop: &BTreeSet<i64>) -> Result<Vec<RecordBatch>> {
+        let mut batches = Vec::with_capacity(self.finished.len() + 1);
+        for batch in &self.finished {
+            if drop.is_empty() {
+                batches.push(batch.clone());
+                continue;
+            }
+            let windows = batch
+                .column_by_name("window_ms")
+                .and_then(|c| c.as_primitive_opt::<Int64Type>())
+                .ok_or_else(|| wrong("window_ms"))?;
+            let keep: BooleanArray = windows
+                .iter()
+                .map(|w| Some(w.is_none_or(|w| !drop.contains(&w))))
+                .collect();
+            let kept = datafusion::arrow::compute::filter_record_batch(batch, &keep)?;
+            if kept.num_rows() > 0 {
+                batches.push(kept);
+            }
+        }
+        let names = self.names();
+        batches.extend(self.batches(self.entries.ordered(drop).into_iter(), &names)?);
+        if batches.is_empty() {
+            batches.push(self.rows_batch(&[], &names)?);
+        }
+        Ok(batches)
     }
 
     /// Adds `rows` of `batch`, keyed by the sender (see `send_all`).
@@ -637,6 +1004,11 @@ impl Fold {
         };
         let value = |a: &dyn Array, i: usize| a.is_valid(i);
         for (&(i, key, fwd), &file) in rows.iter().zip(&file_ids) {
+            if let Some(closing) = &mut self.closing
+                && closing.late(key.window)
+            {
+                continue;
+            }
             let i = i as usize;
             let start = c.start.value(i);
             let flags = c.flags(i);
@@ -651,7 +1023,7 @@ impl Fold {
             };
             let line = if value(c.line, i) { c.line.value(i) } else { 0 };
             let mut added = 0;
-            let (list, new) = self.entries.slot(key);
+            let (list, new, heap) = self.entries.slot(key);
             let at = match list.iter().position(|e| e.eni == eni) {
                 Some(at) => at,
                 None => {
@@ -718,10 +1090,12 @@ impl Fold {
                 entry.line = line;
                 entry.file = file;
             }
+            *heap += added;
             if added > 0 || new {
-                self.grow(added)?;
+                self.account()?;
             }
         }
+        self.most_held = self.most_held.max(self.entries.len());
         Ok(())
     }
 
@@ -732,38 +1106,35 @@ impl Fold {
     /// In batches of at most [`ROWS_PER_BATCH`], in the table's order: built a batch at a time,
     /// the rows' staging vectors are one batch's, not every connection's again beside the
     /// table.
-    fn to_batches(&self) -> Result<Vec<RecordBatch>> {
-        // The file names, once for every batch's dictionary.
-        let names: ArrayRef = Arc::new(StringArray::from_iter_values(
-            self.files.names.iter().map(|n| &**n),
-        ));
-        let mut entries = self.entries.sorted();
+    fn batches<'a>(
+        &'a self,
+        tables: impl Iterator<Item = &'a Table>,
+        names: &Names,
+    ) -> Result<Vec<RecordBatch>> {
+        let mut entries = tables.flat_map(Table::sorted);
         let mut batches = Vec::new();
         loop {
             let chunk: Vec<(&Key, &Enis)> = entries.by_ref().take(ROWS_PER_BATCH).collect();
-            // An empty fold still gives one (empty) batch: the table's schema.
-            if chunk.is_empty() && !batches.is_empty() {
-                return Ok(batches);
+            if !chunk.is_empty() {
+                batches.push(self.rows_batch(&chunk, names)?);
             }
-            let last = chunk.len() < ROWS_PER_BATCH;
-            batches.push(self.rows_batch(&chunk, &names)?);
-            if last {
+            if chunk.len() < ROWS_PER_BATCH {
                 return Ok(batches);
             }
         }
     }
 
-    /// The rows of `chunk` (see [`Fold::to_batches`]); `names` are the file names by id.
-    fn rows_batch(&self, chunk: &[(&Key, &Enis)], names: &ArrayRef) -> Result<RecordBatch> {
+    /// The rows of `chunk` (see [`Fold::batches`]); `names` are the interned names by id.
+    fn rows_batch(&self, chunk: &[(&Key, &Enis)], names: &Names) -> Result<RecordBatch> {
         let rows = chunk.len();
         let mut window = Vec::with_capacity(rows);
         let mut protocol = Vec::with_capacity(rows);
         let mut client = FixedSizeBinaryBuilder::with_capacity(rows, 16);
         let mut server = FixedSizeBinaryBuilder::with_capacity(rows, 16);
         let mut port = Vec::with_capacity(rows);
-        let mut vpc: Vec<Option<&str>> = Vec::with_capacity(rows);
-        let mut eni_min: Vec<Option<&str>> = Vec::with_capacity(rows);
-        let mut eni_max: Vec<Option<&str>> = Vec::with_capacity(rows);
+        let mut vpc: Vec<Option<i32>> = Vec::with_capacity(rows);
+        let mut eni_min: Vec<Option<i32>> = Vec::with_capacity(rows);
+        let mut eni_max: Vec<Option<i32>> = Vec::with_capacity(rows);
         let mut flagged = Vec::with_capacity(rows);
         let mut client_ports = Vec::with_capacity(rows);
         let (mut syn, mut syn_ack, mut rst) = (
@@ -783,6 +1154,7 @@ impl Fold {
             server.append_value(key.server)?;
             port.push(key.port);
             vpc.push(bounds(list.iter().filter_map(|e| e.vpc), &self.vpcs).1);
+
             let (lo, hi) = bounds(list.iter().filter_map(|e| e.eni), &self.enis);
             eni_min.push(lo);
             eni_max.push(hi);
@@ -808,57 +1180,75 @@ impl Fold {
             sample_file.push(sample.map_or(0, |s| s.file as i32));
         }
         let [packets_out, bytes_out, packets_in, bytes_in] = volumes;
-        let files = DictionaryArray::<Int32Type>::try_new(
-            Int32Array::from(sample_file),
-            Arc::clone(names),
-        )?;
+        // Names are long and repeat: dictionaries over the interned names (as in the table).
+        let dictionary = |keys: Vec<Option<i32>>, values: &ArrayRef| -> Result<ArrayRef> {
+            Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(keys),
+                Arc::clone(values),
+            )?))
+        };
+        let files = dictionary(sample_file.into_iter().map(Some).collect(), &names.files)?;
         let int64 = |values: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
         let volume = |values: Vec<Option<i64>>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
         let time = |values: Vec<Option<i64>>| -> ArrayRef {
             Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
         };
-        let text = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
         let first = first.into_iter().map(Some).collect();
-        Ok(RecordBatch::try_from_iter([
-            ("window_ms", int64(window)),
-            ("protocol", Arc::new(Int32Array::from(protocol)) as ArrayRef),
-            ("client_ip", Arc::new(client.finish())),
-            ("server_ip", Arc::new(server.finish())),
-            ("server_port", Arc::new(Int32Array::from(port))),
-            ("vpc_id", text(vpc)),
-            ("eni_min", text(eni_min)),
-            ("eni_max", text(eni_max)),
-            ("flagged", int64(flagged)),
-            ("client_ports", int64(client_ports)),
-            ("syn", int64(syn)),
-            ("syn_ack", int64(syn_ack)),
-            ("rst", int64(rst)),
-            ("rejected", int64(rejected)),
-            ("accepted", int64(accepted)),
-            ("packets_out", volume(packets_out)),
-            ("bytes_out", volume(bytes_out)),
-            ("packets_in", volume(packets_in)),
-            ("bytes_in", volume(bytes_in)),
-            ("first_seen", time(first)),
-            ("last_seen", time(last)),
-            // File names are long and repeat: a dictionary, as in the table.
-            ("sample_file", Arc::new(files)),
-            ("sample_line", Arc::new(UInt64Array::from(sample_line))),
+        // Every column nullable, whatever this batch holds: the batches share one schema.
+        Ok(RecordBatch::try_from_iter_with_nullable([
+            ("window_ms", int64(window), true),
+            (
+                "protocol",
+                Arc::new(Int32Array::from(protocol)) as ArrayRef,
+                true,
+            ),
+            ("client_ip", Arc::new(client.finish()), true),
+            ("server_ip", Arc::new(server.finish()), true),
+            ("server_port", Arc::new(Int32Array::from(port)), true),
+            ("vpc_id", dictionary(vpc, &names.vpcs)?, true),
+            ("eni_min", dictionary(eni_min, &names.enis)?, true),
+            ("eni_max", dictionary(eni_max, &names.enis)?, true),
+            ("flagged", int64(flagged), true),
+            ("client_ports", int64(client_ports), true),
+            ("syn", int64(syn), true),
+            ("syn_ack", int64(syn_ack), true),
+            ("rst", int64(rst), true),
+            ("rejected", int64(rejected), true),
+            ("accepted", int64(accepted), true),
+            ("packets_out", volume(packets_out), true),
+            ("bytes_out", volume(bytes_out), true),
+            ("packets_in", volume(packets_in), true),
+            ("bytes_in", volume(bytes_in), true),
+            ("first_seen", time(first), true),
+            ("last_seen", time(last), true),
+            ("sample_file", files, true),
+            (
+                "sample_line",
+                Arc::new(UInt64Array::from(sample_line)),
+                true,
+            ),
         ])?)
     }
 }
 
-/// The least and greatest of interned names (SQL's `min` and `max` of text), nulls ignored.
-fn bounds(ids: impl Iterator<Item = u32>, interner: &Interner) -> (Option<&str>, Option<&str>) {
-    ids.map(|id| interner.name(id)).fold(
-        (None, None),
-        |(lo, hi): (Option<&str>, Option<&str>), n| {
-            (
-                Some(lo.map_or(n, |l| l.min(n))),
-                Some(hi.map_or(n, |h| h.max(n))),
-            )
-        },
-    )
+/// The ids of the least and greatest of interned names (SQL's `min` and `max` of text), nulls
+/// ignored, as dictionary keys.
+fn bounds(ids: impl Iterator<Item = u32>, interner: &Interner) -> (Option<i32>, Option<i32>) {
+    let named = ids.map(|id| (interner.name(id), id));
+    let (lo, hi) = named.fold((None, None), |(lo, hi), n| {
+        let lo = match lo {
+            Some(l) if l <= n => Some(l),
+            _ => Some(n),
+        };
+        let hi = match hi {
+            Some(h) if h >= n => Some(h),
+            _ => Some(n),
+        };
+        (lo, hi)
+    });
+    // Interned ids are below 2^31 (see `Interner::id`).
+    let key = |bound: Option<(&str, u32)>| bound.map(|(_, id)| id as i32);
+    (key(lo), key(hi))
 }
 
 /// The SQL's second step over the folded rows: what depends on the combined values, and the
@@ -867,8 +1257,10 @@ fn bounds(ids: impl Iterator<Item = u32>, interner: &Interner) -> (Option<&str>,
 fn finish_sql() -> String {
     format!(
         "SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_start,
-       window_ms, protocol, client_ip, server_ip, server_port, vpc_id,
-       CASE WHEN eni_min = eni_max THEN eni_min ELSE concat(eni_min, ' ', eni_max) END AS enis,
+       window_ms, protocol, client_ip, server_ip, server_port,
+       arrow_cast(vpc_id, 'Utf8') AS vpc_id,
+       CASE WHEN eni_min = eni_max THEN arrow_cast(eni_min, 'Utf8')
+            ELSE concat(arrow_cast(eni_min, 'Utf8'), ' ', arrow_cast(eni_max, 'Utf8')) END AS enis,
        CASE WHEN protocol = 6 AND flagged > 0 THEN syn ELSE client_ports END AS attempts,
        syn, syn_ack, rst, rejected, accepted, packets_out, bytes_out, packets_in, bytes_in,
        first_seen, last_seen,
