@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray};
-use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use eastwest_engine::Engine;
 use parquet::arrow::ArrowWriter;
@@ -399,10 +400,11 @@ pub(crate) fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, DetectError>
 /// Splits a batch into [`BUCKETS`] parts by a stable hash of its `entity` column.
 fn split_by_bucket(batch: &RecordBatch) -> Result<Vec<RecordBatch>, DetectError> {
     let rows = batch.num_rows();
-    let buckets: Vec<u64> = match batch
+    // The entity as plain text, whichever string type (dictionaries of asset names) it has.
+    let entity = batch
         .column_by_name("entity")
-        .and_then(|c| c.as_string_opt::<i32>().cloned())
-    {
+        .and_then(|c| cast(c, &DataType::Utf8).ok());
+    let buckets: Vec<u64> = match entity.as_ref().and_then(|c| c.as_string_opt::<i32>()) {
         Some(entities) => (0..rows)
             .map(|i| {
                 let entity = if entities.is_valid(i) {

@@ -24,7 +24,7 @@ use eastwest_ingest::{
 };
 use eastwest_inventory::Resolver;
 
-use crate::enrich::side_columns;
+use crate::enrich::{side_columns, side_fields};
 use crate::flows::{EnrichFn, LogExec, ReadFn, assign};
 
 /// How a column names something the inventory knows.
@@ -130,9 +130,8 @@ impl EventTable {
             .collect();
         let mut fields: Vec<Field> = base.fields().iter().map(|f| f.as_ref().clone()).collect();
         for n in &named {
-            // The columns' names and types come from the same function that computes them.
-            let empty = side_columns(None, n.prefix, &addresses(&[]), &[], &[]);
-            fields.extend(empty.into_iter().map(|(field, _)| field));
+            // The columns' names and types are those `side_columns` gives them.
+            fields.extend(side_fields(n.prefix));
             if n.names == Names::Host {
                 fields.push(host_address_field(n.prefix));
             }
@@ -305,7 +304,7 @@ fn assemble(
                 &addresses(&ips),
                 &vpcs,
                 &times,
-            ));
+            )?);
             if n.names == Names::Host {
                 let text: datafusion::arrow::array::StringArray =
                     ips.iter().map(|ip| ip.map(|ip| ip.to_string())).collect();

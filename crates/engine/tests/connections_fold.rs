@@ -10,7 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::compute::{
+    SortColumn, SortOptions, cast, concat_batches, lexsort_to_indices, take_record_batch,
+};
 use datafusion::arrow::datatypes::DataType;
 use eastwest_engine::connections::DEFAULT_WINDOW_MS;
 use eastwest_engine::connections::fold::FoldStats;
@@ -19,6 +21,30 @@ use eastwest_sim::{FlowFormat, SimOptions, simulate};
 
 fn one_batch(batches: &[RecordBatch]) -> RecordBatch {
     concat_batches(&batches[0].schema(), batches).expect("same schema")
+}
+
+/// The rows in the specification's order (window, client, server, server port, protocol): each
+/// fold's rows are in it, and the folds' rows follow one another.
+fn in_table_order(batch: &RecordBatch) -> RecordBatch {
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let keys: Vec<SortColumn> = [
+        "window_ms",
+        "client_ip",
+        "server_ip",
+        "server_port",
+        "protocol",
+    ]
+    .iter()
+    .map(|name| SortColumn {
+        values: Arc::clone(batch.column_by_name(name).expect("key column")),
+        options: Some(options),
+    })
+    .collect();
+    let order = lexsort_to_indices(&keys, None).expect("sorted");
+    take_record_batch(batch, &order).expect("taken")
 }
 
 /// Asserts that the fold and the SQL give the same columns (names and types) and rows (in
@@ -31,7 +57,7 @@ async fn assert_same(inputs: &[String], threads: usize, window_ms: i64) -> (usiz
         .expect("registered");
     let spec = one_batch(&engine.connections_by_sql(window_ms).await.expect("sql"));
     let (folded, stats) = engine.connections_folded(window_ms).await.expect("fold");
-    let folded = one_batch(&folded);
+    let folded = in_table_order(&one_batch(&folded));
     let names = |b: &RecordBatch| {
         b.schema()
             .fields()

@@ -47,9 +47,6 @@ fn scan_sql(table: &str) -> String {
     )
 }
 
-/// The name the folded rows are registered under while the final SQL runs over them.
-const FOLDED_TABLE: &str = "eastwest_connections_folded";
-
 /// The name `flows` is read again under by the second pass.
 const REREAD_TABLE: &str = "eastwest_flows_reread";
 
@@ -151,23 +148,16 @@ pub async fn build_counted(
         most_held = stats.most_held,
         "Flows folded into connections."
     );
-    let order = [
-        "window_ms",
-        "client_ip",
-        "server_ip",
-        "server_port",
-        "protocol",
-    ]
-    .map(|name| datafusion::prelude::col(name).sort(true, false))
-    .to_vec();
-    let table = datafusion::datasource::MemTable::try_new(partitions[0][0].schema(), partitions)?
-        .with_sort_order(vec![order]);
-    context.deregister_table(FOLDED_TABLE)?;
-    context.register_table(FOLDED_TABLE, Arc::new(table))?;
-    let finished = crate::collect_rows(context, &finish_sql()).await;
-    context.deregister_table(FOLDED_TABLE)?;
-    tracing::debug!("Connection rows finished.");
-    Ok((finished?, stats))
+    // Each fold's rows are in the table's order; the folds' rows follow one another (a
+    // merge into one order would copy every row once more, and nothing reads the table in its
+    // stored order: queries order what they need).
+    let mut rows: Vec<RecordBatch> = partitions.into_iter().flatten().collect();
+    if rows.iter().any(|b| b.num_rows() > 0) {
+        rows.retain(|b| b.num_rows() > 0);
+    } else {
+        rows.truncate(1);
+    }
+    Ok((rows, stats))
 }
 
 /// One read of `table` folded: the first pass (`only` None) finishes windows as the reading
@@ -733,7 +723,6 @@ impl Entries {
 /// The interned names as dictionary values, for the rows' dictionary columns.
 struct Names {
     files: ArrayRef,
-    enis: ArrayRef,
     vpcs: ArrayRef,
 }
 
@@ -921,7 +910,6 @@ impl Fold {
         };
         Names {
             files: values(&self.files),
-            enis: values(&self.enis),
             vpcs: values(&self.vpcs),
         }
     }
@@ -1158,7 +1146,7 @@ impl Fold {
             let (lo, hi) = bounds(list.iter().filter_map(|e| e.eni), &self.enis);
             eni_min.push(lo);
             eni_max.push(hi);
-            flagged.push(i64::from(list.iter().any(|e| e.valid & FLAGGED != 0)));
+            flagged.push(list.iter().any(|e| e.valid & FLAGGED != 0));
             client_ports.push(list.iter().map(|e| e.ports.len() as i64).max().unwrap_or(0));
             let most = |count: fn(&PerEni) -> u32| {
                 list.iter().map(|e| i64::from(count(e))).max().unwrap_or(0)
@@ -1180,6 +1168,42 @@ impl Fold {
             sample_file.push(sample.map_or(0, |s| s.file as i32));
         }
         let [packets_out, bytes_out, packets_in, bytes_in] = volumes;
+        // What the specification's second step computes from the combined values.
+        let mut attempts = Vec::with_capacity(rows);
+        let mut answered = Vec::with_capacity(rows);
+        let mut failed = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let (syn, syn_ack, ports) = (syn[i], syn_ack[i], client_ports[i]);
+            attempts.push(if protocol[i] == Some(6) && flagged[i] {
+                syn
+            } else {
+                ports
+            });
+            let (p_in, b_in, p_out) = (packets_in[i], bytes_in[i], packets_out[i]);
+            let per_packet = p_in.map(|p| p.wrapping_mul(64));
+            answered.push(all([
+                compare(p_in, Some(0), |a, b| a > b),
+                compare(b_in, per_packet, |a, b| a > b),
+                Some(syn_ack > 0 || syn == 0),
+            ]));
+            let probe = all([
+                any([
+                    compare(p_in, Some(0), |a, b| a == b),
+                    compare(b_in, per_packet, |a, b| a <= b),
+                ]),
+                compare(
+                    p_out,
+                    Some(3i64.wrapping_mul(syn.max(ports).max(1))),
+                    |a, b| a <= b,
+                ),
+            ]);
+            failed.push(any([
+                Some(rejected[i] > 0),
+                Some(rst[i] > 0),
+                Some(syn > 0 && syn_ack == 0),
+                probe,
+            ]));
+        }
         // Names are long and repeat: dictionaries over the interned names (as in the table).
         let dictionary = |keys: Vec<Option<i32>>, values: &ArrayRef| -> Result<ArrayRef> {
             Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
@@ -1188,14 +1212,17 @@ impl Fold {
             )?))
         };
         let files = dictionary(sample_file.into_iter().map(Some).collect(), &names.files)?;
+        let enis = eni_lists(&eni_min, &eni_max, &self.enis)?;
         let int64 = |values: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
         let volume = |values: Vec<Option<i64>>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
         let time = |values: Vec<Option<i64>>| -> ArrayRef {
             Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
         };
+        let window_start = time(window.iter().copied().map(Some).collect());
         let first = first.into_iter().map(Some).collect();
         // Every column nullable, whatever this batch holds: the batches share one schema.
         Ok(RecordBatch::try_from_iter_with_nullable([
+            ("window_start", window_start, true),
             ("window_ms", int64(window), true),
             (
                 "protocol",
@@ -1206,10 +1233,8 @@ impl Fold {
             ("server_ip", Arc::new(server.finish()), true),
             ("server_port", Arc::new(Int32Array::from(port)), true),
             ("vpc_id", dictionary(vpc, &names.vpcs)?, true),
-            ("eni_min", dictionary(eni_min, &names.enis)?, true),
-            ("eni_max", dictionary(eni_max, &names.enis)?, true),
-            ("flagged", int64(flagged), true),
-            ("client_ports", int64(client_ports), true),
+            ("enis", enis, true),
+            ("attempts", int64(attempts), true),
             ("syn", int64(syn), true),
             ("syn_ack", int64(syn_ack), true),
             ("rst", int64(rst), true),
@@ -1221,6 +1246,8 @@ impl Fold {
             ("bytes_in", volume(bytes_in), true),
             ("first_seen", time(first), true),
             ("last_seen", time(last), true),
+            ("answered", Arc::new(BooleanArray::from(answered)), true),
+            ("failed", Arc::new(BooleanArray::from(failed)), true),
             ("sample_file", files, true),
             (
                 "sample_line",
@@ -1251,25 +1278,60 @@ fn bounds(ids: impl Iterator<Item = u32>, interner: &Interner) -> (Option<i32>, 
     (key(lo), key(hi))
 }
 
-/// The SQL's second step over the folded rows: what depends on the combined values, and the
-/// order. Expressions are [`aggregation_sql`](super::aggregation_sql)'s with each `max(x)`
-/// already taken.
-fn finish_sql() -> String {
-    format!(
-        "SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_start,
-       window_ms, protocol, client_ip, server_ip, server_port,
-       arrow_cast(vpc_id, 'Utf8') AS vpc_id,
-       CASE WHEN eni_min = eni_max THEN arrow_cast(eni_min, 'Utf8')
-            ELSE concat(arrow_cast(eni_min, 'Utf8'), ' ', arrow_cast(eni_max, 'Utf8')) END AS enis,
-       CASE WHEN protocol = 6 AND flagged > 0 THEN syn ELSE client_ports END AS attempts,
-       syn, syn_ack, rst, rejected, accepted, packets_out, bytes_out, packets_in, bytes_in,
-       first_seen, last_seen,
-       (packets_in > 0 AND bytes_in > 64 * packets_in AND (syn_ack > 0 OR syn = 0)) AS answered,
-       (rejected > 0 OR rst > 0 OR (syn > 0 AND syn_ack = 0)
-        OR ((packets_in = 0 OR bytes_in <= 64 * packets_in)
-            AND packets_out <= 3 * greatest(syn, client_ports, 1))) AS failed,
-       sample_file, sample_line
-FROM {FOLDED_TABLE}
-ORDER BY window_ms, client_ip, server_ip, server_port, protocol"
-    )
+/// SQL's AND of nullable Booleans: false if any is false, else null if any is null.
+fn all<const N: usize>(values: [Option<bool>; N]) -> Option<bool> {
+    if values.contains(&Some(false)) {
+        Some(false)
+    } else if values.contains(&None) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
+/// SQL's OR of nullable Booleans: true if any is true, else null if any is null.
+fn any<const N: usize>(values: [Option<bool>; N]) -> Option<bool> {
+    if values.contains(&Some(true)) {
+        Some(true)
+    } else if values.contains(&None) {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// A comparison of nullable values, null when either is (SQL's).
+fn compare(a: Option<i64>, b: Option<i64>, op: fn(i64, i64) -> bool) -> Option<bool> {
+    Some(op(a?, b?))
+}
+
+/// The `enis` column: the lowest logging ENI id, and the highest after a space when they
+/// differ (a NAT gateway's third ENI is left out), or null for records without one; a
+/// dictionary, since a few ENIs log many connections.
+fn eni_lists(lows: &[Option<i32>], highs: &[Option<i32>], enis: &Interner) -> Result<ArrayRef> {
+    let mut keys = Vec::with_capacity(lows.len());
+    let mut ids: HashMap<(i32, i32), i32, foldhash::fast::RandomState> = HashMap::default();
+    let mut values = datafusion::arrow::array::StringBuilder::new();
+    for (low, high) in lows.iter().zip(highs) {
+        let (Some(low), Some(high)) = (*low, *high) else {
+            keys.push(None);
+            continue;
+        };
+        let next = ids.len() as i32;
+        let key = *ids.entry((low, high)).or_insert_with(|| {
+            // Interned ids are dictionary keys (below 2^31): see `Interner::id`.
+            let (lo, hi) = (enis.name(low as u32), enis.name(high as u32));
+            if low == high {
+                values.append_value(lo);
+            } else {
+                values.append_value(format!("{lo} {hi}"));
+            }
+            next
+        });
+        keys.push(Some(key));
+    }
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        Int32Array::from(keys),
+        Arc::new(values.finish()),
+    )?))
 }
