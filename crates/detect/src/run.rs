@@ -529,9 +529,11 @@ fn register_normal(
     }
     let mut kept = Vec::with_capacity(connections.len());
     for batch in connections {
+        // Plain text, whichever string type (the addresses are dictionaries) the table has.
         let text = |name: &str| {
             batch
                 .column_by_name(name)
+                .and_then(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8).ok())
                 .and_then(|c| c.as_string_opt::<i32>().cloned())
         };
         let (Some(client), Some(server)) = (text("client_addr"), text("server_addr")) else {

@@ -1218,12 +1218,16 @@ impl Fold {
         let time = |values: Vec<Option<i64>>| -> ArrayRef {
             Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
         };
-        let window_start = time(window.iter().copied().map(Some).collect());
+        // The window's start as a timestamp shares the milliseconds' buffer.
+        let window_ms = Int64Array::from(window);
+        let window_start: ArrayRef = Arc::new(
+            TimestampMillisecondArray::new(window_ms.values().clone(), None).with_timezone("UTC"),
+        );
         let first = first.into_iter().map(Some).collect();
         // Every column nullable, whatever this batch holds: the batches share one schema.
         Ok(RecordBatch::try_from_iter_with_nullable([
             ("window_start", window_start, true),
-            ("window_ms", int64(window), true),
+            ("window_ms", Arc::new(window_ms) as ArrayRef, true),
             (
                 "protocol",
                 Arc::new(Int32Array::from(protocol)) as ArrayRef,

@@ -290,18 +290,6 @@ fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<Reco
     let times: Vec<Option<i64>> = (0..rows)
         .map(|i| first.is_valid(i).then(|| first.value(i)))
         .collect();
-    let text = |addresses: &FixedSizeBinaryArray| -> ArrayRef {
-        Arc::new(
-            (0..rows)
-                .map(|i| {
-                    addresses
-                        .is_valid(i)
-                        .then(|| address_text(addresses.value(i)))
-                        .flatten()
-                })
-                .collect::<StringArray>(),
-        )
-    };
     let mut fields: Vec<Field> = batch
         .schema()
         .fields()
@@ -315,10 +303,10 @@ fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<Reco
         fields[at] = Field::new("vpc_id", side_text_type(), true);
         columns[at] = text_dictionary(vpcs.iter().copied())?;
     }
-    fields.push(Field::new("client_addr", DataType::Utf8, true));
-    columns.push(text(&client));
-    fields.push(Field::new("server_addr", DataType::Utf8, true));
-    columns.push(text(&server));
+    fields.push(Field::new("client_addr", side_text_type(), true));
+    columns.push(address_texts(&client)?);
+    fields.push(Field::new("server_addr", side_text_type(), true));
+    columns.push(address_texts(&server)?);
     for (prefix, addresses) in [("client", &client), ("server", &server)] {
         for (field, array) in side_columns(resolver, prefix, addresses, &vpcs, &times)? {
             fields.push(field);
@@ -329,6 +317,46 @@ fn enrich_batch(batch: &RecordBatch, resolver: Option<&Resolver>) -> Result<Reco
         Arc::new(Schema::new(fields)),
         columns,
     )?)
+}
+
+/// Addresses as text, a dictionary: rows in the table's order repeat their client, and a
+/// client talks to few servers.
+fn address_texts(addresses: &FixedSizeBinaryArray) -> Result<ArrayRef> {
+    let mut keys: Vec<Option<i32>> = Vec::with_capacity(addresses.len());
+    let mut ids: std::collections::HashMap<&[u8], i32, foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
+    let mut values = datafusion::arrow::array::StringBuilder::new();
+    let mut last: Option<(&[u8], Option<i32>)> = None;
+    for i in 0..addresses.len() {
+        if addresses.is_null(i) {
+            keys.push(None);
+            continue;
+        }
+        let bytes = addresses.value(i);
+        if let Some((previous, key)) = last
+            && previous == bytes
+        {
+            keys.push(key);
+            continue;
+        }
+        let key = match ids.get(bytes) {
+            Some(key) => Some(*key),
+            None => address_text(bytes).map(|text| {
+                let key = ids.len() as i32;
+                values.append_value(text);
+                ids.insert(bytes, key);
+                key
+            }),
+        };
+        last = Some((bytes, key));
+        keys.push(key);
+    }
+    Ok(Arc::new(datafusion::arrow::array::DictionaryArray::<
+        datafusion::arrow::datatypes::Int32Type,
+    >::try_new(
+        datafusion::arrow::array::Int32Array::from(keys),
+        Arc::new(values.finish()),
+    )?))
 }
 
 #[cfg(test)]
