@@ -1213,7 +1213,14 @@ impl Fold {
         };
         let files = dictionary(sample_file.into_iter().map(Some).collect(), &names.files)?;
         let enis = eni_lists(&eni_min, &eni_max, &self.enis)?;
-        let int64 = |values: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
+        // Counts are 32-bit, saturating (as the specification's casts).
+        let count = |values: Vec<i64>| -> ArrayRef {
+            Arc::new(Int32Array::from_iter_values(
+                values
+                    .into_iter()
+                    .map(|v| v.min(i64::from(i32::MAX)) as i32),
+            ))
+        };
         let volume = |values: Vec<Option<i64>>| -> ArrayRef { Arc::new(Int64Array::from(values)) };
         let time = |values: Vec<Option<i64>>| -> ArrayRef {
             Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
@@ -1238,12 +1245,12 @@ impl Fold {
             ("server_port", Arc::new(Int32Array::from(port)), true),
             ("vpc_id", dictionary(vpc, &names.vpcs)?, true),
             ("enis", enis, true),
-            ("attempts", int64(attempts), true),
-            ("syn", int64(syn), true),
-            ("syn_ack", int64(syn_ack), true),
-            ("rst", int64(rst), true),
-            ("rejected", int64(rejected), true),
-            ("accepted", int64(accepted), true),
+            ("attempts", count(attempts), true),
+            ("syn", count(syn), true),
+            ("syn_ack", count(syn_ack), true),
+            ("rst", count(rst), true),
+            ("rejected", count(rejected), true),
+            ("accepted", count(accepted), true),
             ("packets_out", volume(packets_out), true),
             ("bytes_out", volume(bytes_out), true),
             ("packets_in", volume(packets_in), true),

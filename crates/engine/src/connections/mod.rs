@@ -12,7 +12,7 @@
 //! Columns: `window_start` (and `window_ms`, the same as epoch milliseconds), `protocol`, `client_ip`/`server_ip` (16 bytes) and
 //! `client_addr`/`server_addr` (text), `server_port`, `vpc_id`, `enis` (the logging ENIs,
 //! space-separated: the lowest and highest id, which is all of them but for NAT gateways; both
-//! dictionary encoded), `attempts` (connections opened: client SYNs, or distinct client ports
+//! dictionary encoded), counts as 32-bit integers (saturating): `attempts` (connections opened: client SYNs, or distinct client ports
 //! where the format has no TCP flags), `syn`, `syn_ack`, `rst` (records with those flags),
 //! `rejected`/`accepted` (records by action), `packets_out`/`bytes_out` (client → server),
 //! `packets_in`/`bytes_in` (server → client), `first_seen`/`last_seen`, `answered` (the server
@@ -199,10 +199,14 @@ SELECT arrow_cast(window_ms, 'Timestamp(Millisecond, Some(\"UTC\"))') AS window_
                        WHEN min(interface_id) = max(interface_id) THEN min(interface_id)
                        ELSE concat(min(interface_id), ' ', max(interface_id)) END,
                   'Dictionary(Int32, Utf8)') AS enis,
-       CASE WHEN protocol = 6 AND max(flagged) > 0 THEN max(syn) ELSE max(client_ports) END
-         AS attempts,
-       max(syn) AS syn, max(syn_ack) AS syn_ack, max(rst) AS rst,
-       sum(rejected) AS rejected, max(accepted) AS accepted,
+       -- Counts are 32-bit (saturating): 4 bytes less a count on each of millions of rows.
+       CAST(least(CASE WHEN protocol = 6 AND max(flagged) > 0 THEN max(syn)
+                       ELSE max(client_ports) END, 2147483647) AS INT) AS attempts,
+       CAST(least(max(syn), 2147483647) AS INT) AS syn,
+       CAST(least(max(syn_ack), 2147483647) AS INT) AS syn_ack,
+       CAST(least(max(rst), 2147483647) AS INT) AS rst,
+       CAST(least(sum(rejected), 2147483647) AS INT) AS rejected,
+       CAST(least(max(accepted), 2147483647) AS INT) AS accepted,
        max(packets_out) AS packets_out, max(bytes_out) AS bytes_out,
        max(packets_in) AS packets_in, max(bytes_in) AS bytes_in,
        min(first_seen) AS first_seen, max(last_seen) AS last_seen,
