@@ -992,6 +992,7 @@ impl Fold {
             }
         };
         let value = |a: &dyn Array, i: usize| a.is_valid(i);
+        let mut last_eni: Option<(&str, u32)> = None;
         for (&(i, key, fwd), &file) in rows.iter().zip(&file_ids) {
             if let Some(closing) = &mut self.closing
                 && closing.late(key.window)
@@ -1005,8 +1006,18 @@ impl Fold {
             let (sport, dport) = c.ports(i);
             let verb = c.verb(i);
             let rejected = verb == Some("REJECT");
+            // Records of one ENI come together in its logs: the id of the row before is
+            // reused without hashing the name again.
             let eni = if value(&interface, i) {
-                Some(self.enis.id(interface.value(i))?)
+                let name = interface.value(i);
+                match last_eni {
+                    Some((last, id)) if last == name => Some(id),
+                    _ => {
+                        let id = self.enis.id(name)?;
+                        last_eni = Some((name, id));
+                        Some(id)
+                    }
+                }
             } else {
                 None
             };
