@@ -41,6 +41,7 @@ use crate::enrich::{ENRICHED_SCHEMA, Enrichment};
 const CHANNEL_BATCHES: usize = 4;
 
 /// The `flows` table over a fixed list of inputs.
+#[derive(Clone)]
 pub struct FlowTable {
     inputs: Arc<Vec<Input>>,
     opener: Opener,
@@ -92,13 +93,8 @@ impl FlowTable {
     /// which an ENI logged nothing, or AWS dropped its records) as rows, with the `flows` columns.
     pub fn gaps(&self) -> Self {
         Self {
-            inputs: Arc::clone(&self.inputs),
-            opener: self.opener.clone(),
-            flow: self.flow.clone(),
-            window: self.window,
-            report: Arc::clone(&self.report),
             gaps: true,
-            resolver: self.resolver.clone(),
+            ..self.clone()
         }
     }
 
@@ -107,13 +103,8 @@ impl FlowTable {
     /// read must not count it again.
     pub fn reread(&self) -> Self {
         Self {
-            inputs: Arc::clone(&self.inputs),
-            opener: self.opener.clone(),
-            flow: self.flow.clone(),
-            window: self.window,
             report: Arc::new(Report::new()),
-            gaps: self.gaps,
-            resolver: self.resolver.clone(),
+            ..self.clone()
         }
     }
 }

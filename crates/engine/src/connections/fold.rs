@@ -16,10 +16,11 @@
 //! is finished as the reading passes it: once every scan partition has read records an hour
 //! past its end, its entries become rows and are freed. The entries held are then a few
 //! windows' worth, not the whole input's (at 100 M records over a day, 2.6 GiB of entries
-//! were held to the end; now about 0.9 M of the 4.9 M connections at most). A record that comes after its window was finished is not lost and
-//! not approximated (a per-ENI count of distinct client ports cannot be merged from finished
-//! rows): the windows that had one are read and folded again, whole, in a second pass, which
-//! logs out of order cost and ordered ones do not.
+//! were held to the end; now about 0.9 M of the 4.9 M connections at most). A record that
+//! comes after its window was finished is not lost and not approximated (a per-ENI count of
+//! distinct client ports cannot be merged from finished rows): the windows that had one are
+//! read and folded again, whole, in a second pass, which logs out of order cost and ordered
+//! ones do not.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
@@ -86,8 +87,8 @@ pub struct FoldStats {
     pub most_held: usize,
 }
 
-/// Builds the `connections` rows (before enrichment) from `flows` in `context`, and orders and
-/// finishes them with SQL. See [`build_counted`].
+/// Builds the `connections` rows (before enrichment) from `flows` in `context`. See
+/// [`build_counted`].
 pub async fn build(context: &SessionContext, window_ms: i64) -> Result<Vec<RecordBatch>> {
     Ok(build_counted(context, window_ms).await?.0)
 }
@@ -216,9 +217,8 @@ async fn fold_pass(
     Ok(done)
 }
 
-/// Each fold's rows in the table's order, without the windows in `drop`: one sorted partition
-/// each, which the final ORDER BY merges instead of sorting. The folds order their
-/// unfinished windows on a thread each, and are freed on a thread of their own (freeing
+/// Each fold's rows in the table's order, without the windows in `drop`. The folds order
+/// their unfinished windows on a thread each, and are freed on a thread of their own (freeing
 /// millions of entries takes seconds, while the rows go on).
 fn ordered(folds: Vec<Fold>, drop: &BTreeSet<i64>) -> Result<Vec<Vec<RecordBatch>>> {
     let partitions = crate::map_on_threads(
@@ -1154,7 +1154,6 @@ impl Fold {
             server.append_value(key.server)?;
             port.push(key.port);
             vpc.push(bounds(list.iter().filter_map(|e| e.vpc), &self.vpcs).1);
-
             let (lo, hi) = bounds(list.iter().filter_map(|e| e.eni), &self.enis);
             eni_min.push(lo);
             eni_max.push(hi);
@@ -1312,15 +1311,10 @@ fn all<const N: usize>(values: [Option<bool>; N]) -> Option<bool> {
     }
 }
 
-/// SQL's OR of nullable Booleans: true if any is true, else null if any is null.
+/// SQL's OR of nullable Booleans: true if any is true, else null if any is null (NOT of the
+/// AND of the negations).
 fn any<const N: usize>(values: [Option<bool>; N]) -> Option<bool> {
-    if values.contains(&Some(true)) {
-        Some(true)
-    } else if values.contains(&None) {
-        None
-    } else {
-        Some(false)
-    }
+    all(values.map(|v| v.map(|b| !b))).map(|b| !b)
 }
 
 /// A comparison of nullable values, null when either is (SQL's).
